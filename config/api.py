@@ -1,0 +1,21 @@
+"""The one API router: every viewset under /api/v1/."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from brokers.api import TechnologyManagerViewSet
+from core.auth_api import TokenLoginView
+from needs.api import EnterpriseViewSet, NeedViewSet
+from outcomes.api import InstitutionViewSet, OutcomeViewSet
+
+router = DefaultRouter()
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("needs", NeedViewSet, basename="need")
+router.register("institutions", InstitutionViewSet, basename="institution")
+router.register("outcomes", OutcomeViewSet, basename="outcome")
+router.register("managers", TechnologyManagerViewSet, basename="manager")
+
+urlpatterns = [
+    path("auth/token/", TokenLoginView.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -1,0 +1,55 @@
+"""A need created through the API is prepared by a real Celery worker on Redis and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from config.celery import app as celery_app
+from needs.models import Need
+from tests import live
+from tests.factories import EnterpriseFactory, add_enterprise_member
+
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def real_broker():
+    live.require_postgres()
+    url = live.broker_url()
+    # The test settings read the same CELERY_BROKER_URL; only in-process execution is switched off.
+    assert celery_app.conf.broker_url == url
+    celery_app.conf.task_always_eager = False
+    yield url
+    celery_app.conf.task_always_eager = True
+
+
+def test_worker_prepares_text_of_need_created_through_api(real_broker):
+    enterprise = EnterpriseFactory(code="live-ent")
+    user = add_enterprise_member(enterprise, "live-alice")
+    client = APIClient()
+    client.force_authenticate(user)
+
+    with live.celery_worker(real_broker, name="prep"):
+        response = client.post(
+            "/api/v1/needs/",
+            {
+                "enterprise": "live-ent",
+                "title": "碳化矽功率模組焊層空洞",
+                "description": "SiC模組回流焊後焊層空洞率高，需要真空回流焊工藝。",
+                "industry_chain": "semiconductors",
+                "city": "西安",
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+        need_id = response.json()["id"]
+        assert live.wait_for(lambda: Need.objects.get(pk=need_id).text_prepared_at is not None, timeout=90), (
+            "the worker did not prepare the need's text; see data/celery-prep.log"
+        )
+
+    need = Need.objects.get(pk=need_id)
+    # Prepared by the worker: Traditional script converted to Simplified before tokenising.
+    assert "碳化硅" in need.normalized_text
+    assert "碳化硅" in need.tokens and "空洞" in need.tokens
+    assert need.tokens_lexicon
