@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from brokers.api import TechnologyManagerViewSet
 from core.auth_api import TokenLoginView
+from matchmaker.api import MatchPreviewView, NeedMatchesView, OutcomeMatchesView, RematchView
 from needs.api import EnterpriseViewSet, NeedViewSet
 from outcomes.api import InstitutionViewSet, OutcomeViewSet
 
@@ -17,5 +18,9 @@ router.register("managers", TechnologyManagerViewSet, basename="manager")
 
 urlpatterns = [
     path("auth/token/", TokenLoginView.as_view(), name="api-token"),
+    path("needs/<int:pk>/matches/", NeedMatchesView.as_view(), name="need-matches"),
+    path("needs/<int:pk>/rematch/", RematchView.as_view(), name="need-rematch"),
+    path("outcomes/<int:pk>/matches/", OutcomeMatchesView.as_view(), name="outcome-matches"),
+    path("match/preview/", MatchPreviewView.as_view(), name="match-preview"),
     *router.urls,
 ]

@@ -1,18 +1,27 @@
-"""Workflows of the matcher that touch the database: text preparation, and (later) matching."""
+"""Workflows of the matcher that touch the database: text preparation, matching, preview."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
 from matchmaker import engine
+from matchmaker.documents import need_doc, outcome_doc
+from matchmaker.index_store import current_need_index, current_outcome_index, current_version
+from matchmaker.lexicon_sync import sync_lexicon
+from matchmaker.models import IndexBuild, Match
 from needs.models import Need
 from outcomes.models import Outcome
 
 logger = logging.getLogger(__name__)
+
+
+# --- text preparation -------------------------------------------------------------------------
 
 
 def queue_text_preparation(row: Need | Outcome) -> None:
@@ -34,10 +43,10 @@ def queue_text_preparation(row: Need | Outcome) -> None:
 
 def text_prepare(row: Need | Outcome) -> None:
     """Normalise the row's text, tokenise it with the active lexicon and store both."""
+    version = sync_lexicon()
     text = row.matching_text()
     normalized = engine.normalize(text)
     tokens = engine.tokenize(text)
-    version = engine.lexicon_version()
     # update() rather than save(): a concurrent edit of other fields must not be overwritten,
     # and updated_at should keep meaning "edited by a person".
     type(row).objects.filter(pk=row.pk).update(
@@ -48,4 +57,139 @@ def text_prepare(row: Need | Outcome) -> None:
 
 def rows_needing_preparation(model: type[Model]):
     """Rows never prepared, or prepared with another lexicon than the active one."""
-    return model.objects.filter(Q(text_prepared_at__isnull=True) | ~Q(tokens_lexicon=engine.lexicon_version()))
+    return model.objects.filter(Q(text_prepared_at__isnull=True) | ~Q(tokens_lexicon=sync_lexicon()))
+
+
+# --- matching -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    proposed: int
+    removed: int
+    kept_decided: int
+    abstained: bool
+    reason: str
+
+
+def _store_proposals(
+    *, pairs: list[tuple[int, int, engine.Proposal]], scope: Q, source: str, index_version: str
+) -> tuple[int, int, int]:
+    """Upsert proposed rows for (need_id, outcome_id, proposal) and drop stale proposed rows in `scope`.
+
+    Rows a person has decided are never touched, whatever the new ranking says.
+    """
+    existing = {(m.need_id, m.outcome_id): m for m in Match.objects.select_for_update().filter(scope)}
+    decided = 0
+    wanted: set[tuple[int, int]] = set()
+    for need_id, outcome_id, proposal in pairs:
+        key = (need_id, outcome_id)
+        wanted.add(key)
+        fields = {
+            "score": round(float(proposal.score), 6),
+            "rank": proposal.rank,
+            "parts": {name: round(float(v), 6) for name, v in proposal.parts.items()},
+            "explanation": proposal.explanation.to_dict(),
+            "source": source,
+            "index_version": index_version,
+        }
+        match = existing.get(key) or Match.objects.filter(need_id=need_id, outcome_id=outcome_id).first()
+        if match is None:
+            Match.objects.create(need_id=need_id, outcome_id=outcome_id, **fields)
+        elif match.is_decided():
+            decided += 1
+        else:
+            Match.objects.filter(pk=match.pk).update(**fields, updated_at=timezone.now())
+    stale = [m.pk for key, m in existing.items() if key not in wanted and not m.is_decided() and m.source == source]
+    Match.objects.filter(pk__in=stale, status=Match.Status.PROPOSED).delete()
+    return len(pairs) - decided, len(stale), decided
+
+
+def match_refresh_for_need(*, need: Need) -> RefreshResult:
+    """Score a need against the outcome index and refresh its proposed matches.
+
+    An open need whose best candidates are not credible gets no proposals and is marked
+    "no credible match" for a manager to handle.
+    """
+    if not need.is_open():
+        return RefreshResult(0, 0, 0, False, "need_not_open")
+    index = current_outcome_index()
+    ranking = index.rank(need_doc(need), k=settings.MATCHMAKER_PROPOSALS_PER_NEED)
+    pairs = [(need.pk, int(p.id), p) for p in ranking.proposals]
+    with transaction.atomic():
+        Need.objects.select_for_update().filter(pk=need.pk).first()
+        proposed, removed, decided = _store_proposals(
+            pairs=pairs,
+            scope=Q(need_id=need.pk),
+            source=Match.Source.NEED,
+            index_version=current_version(IndexBuild.Kind.OUTCOMES),
+        )
+        state = Need.MatchState.NO_CREDIBLE_MATCH if ranking.abstained else Need.MatchState.PROPOSED
+        Need.objects.filter(pk=need.pk).update(
+            match_state=state, match_state_reason=ranking.reason, last_matched_at=timezone.now()
+        )
+    need.match_state, need.match_state_reason = state, ranking.reason
+    return RefreshResult(proposed, removed, decided, ranking.abstained, ranking.reason)
+
+
+def match_refresh_for_outcome(*, outcome: Outcome) -> RefreshResult:
+    """Score a new or edited outcome against the open needs and refresh its proposed matches."""
+    if not outcome.is_available():
+        return RefreshResult(0, 0, 0, False, "outcome_not_available")
+    index = current_need_index()
+    ranking = index.rank(outcome_doc(outcome), k=settings.MATCHMAKER_PROPOSALS_PER_OUTCOME)
+    pairs = [(int(p.id), outcome.pk, p) for p in ranking.proposals]
+    with transaction.atomic():
+        Outcome.objects.select_for_update().filter(pk=outcome.pk).first()
+        proposed, removed, decided = _store_proposals(
+            pairs=pairs,
+            scope=Q(outcome_id=outcome.pk),
+            source=Match.Source.OUTCOME,
+            index_version=current_version(IndexBuild.Kind.NEEDS),
+        )
+    return RefreshResult(proposed, removed, decided, ranking.abstained, ranking.reason)
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    outcome: Outcome
+    proposal: engine.Proposal
+
+
+@dataclass(frozen=True)
+class Preview:
+    items: list[PreviewItem]
+    abstained: bool
+    reason: str
+
+
+def match_preview(
+    *,
+    text: str,
+    industry_chain: str | None = None,
+    city: str | None = None,
+    min_trl: int | None = None,
+    budget_wan: float | None = None,
+    k: int = 10,
+) -> Preview:
+    """Rank outcomes for a draft text without saving anything."""
+    index = current_outcome_index()
+    title, _, rest = text.strip().partition("\n")
+    doc = engine.NeedDoc(
+        id="preview",
+        title=title,
+        description=rest,
+        industry_chain=industry_chain,
+        min_trl=min_trl,
+        budget_wan=budget_wan,
+        city=city,
+    )
+    ranking = index.rank(doc, k=k)
+    outcomes = Outcome.objects.available().select_related("institution").in_bulk([int(p.id) for p in ranking.proposals])
+    items = [PreviewItem(outcomes[int(p.id)], p) for p in ranking.proposals if int(p.id) in outcomes]
+    return Preview(items=items, abstained=ranking.abstained, reason=ranking.reason)
+
+
+def needs_never_matched():
+    """Open, prepared needs the matcher has not looked at (their task was lost)."""
+    return Need.objects.open().filter(match_state=Need.MatchState.PENDING, text_prepared_at__isnull=False)

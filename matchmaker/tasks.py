@@ -1,34 +1,85 @@
-"""Celery tasks: a thin interface over services; ids in, nothing returned that matters."""
+"""Celery tasks: a thin interface over services; ids in, small JSON out."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 
-from matchmaker import services
+from matchmaker import engine, index_store, services
+from matchmaker.models import IndexBuild
 from needs.models import Need
 from outcomes.models import Outcome
 
 # Only errors that a retry can cure; a bug should fail loudly, not loop.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@worker_process_init.connect
+def _warm_worker(**kwargs) -> None:
+    # Loading jieba's dictionary takes about a second: pay it once per worker process,
+    # not in the first task; and never reuse an index object inherited across fork.
+    index_store.forget_loaded()
+    engine.warm_up()
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
 def prepare_need_text(need_id: int) -> None:
-    """Normalise and tokenise one need's text."""
+    """Normalise and tokenise one need's text, then match it."""
     need = Need.objects.filter(pk=need_id).first()
     if need is None:
         return  # deleted before a worker picked the task up
     services.text_prepare(need)
+    if need.is_open():
+        match_need.delay(need.pk)
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
 def prepare_outcome_text(outcome_id: int) -> None:
-    """Normalise and tokenise one outcome's text."""
+    """Normalise and tokenise one outcome's text, then match it against the open needs."""
     outcome = Outcome.objects.filter(pk=outcome_id).first()
     if outcome is None:
         return
     services.text_prepare(outcome)
+    if outcome.is_available():
+        match_outcome.delay(outcome.pk)
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
+def match_need(need_id: int) -> dict:
+    """Score one need against the outcome index and refresh its proposed matches."""
+    need = Need.objects.filter(pk=need_id).first()
+    if need is None:
+        return {"need": need_id, "skipped": "deleted"}
+    result = services.match_refresh_for_need(need=need)
+    return {"need": need_id, "proposed": result.proposed, "abstained": result.abstained, "reason": result.reason}
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
+def match_outcome(outcome_id: int) -> dict:
+    """Score one outcome against the open needs and refresh its proposed matches."""
+    outcome = Outcome.objects.select_related("institution").filter(pk=outcome_id).first()
+    if outcome is None:
+        return {"outcome": outcome_id, "skipped": "deleted"}
+    result = services.match_refresh_for_outcome(outcome=outcome)
+    return {"outcome": outcome_id, "proposed": result.proposed, "abstained": result.abstained}
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def rebuild_index() -> dict:
+    """Build both indexes from scratch (nightly: refreshes the IDF weights)."""
+    builds = [index_store.build_index(kind) for kind in IndexBuild.Kind.values]
+    return {b.kind: {"version": b.version, "documents": b.doc_count, "seconds": round(b.seconds, 3)} for b in builds}
+
+
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def rematch_all() -> dict:
+    """Rebuild the indexes, then re-match every open need, one task per need."""
+    rebuild_index()
+    ids = list(Need.objects.open().values_list("pk", flat=True))
+    for need_id in ids:
+        match_need.delay(need_id)
+    return {"queued": len(ids)}
 
 
 @shared_task
@@ -40,3 +91,12 @@ def sweep_unprepared(limit: int = 1000) -> int:
             task.delay(pk)
             queued += 1
     return queued
+
+
+@shared_task
+def sweep_unmatched(limit: int = 1000) -> int:
+    """Queue matching for open needs that were prepared but never matched."""
+    ids = list(services.needs_never_matched().values_list("pk", flat=True)[:limit])
+    for need_id in ids:
+        match_need.delay(need_id)
+    return len(ids)

@@ -34,6 +34,10 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         )
         read_only_fields = ("id", "created_at")
 
+    def validate_credit_code(self, value: str) -> str:
+        # The check digit test ignores case; store one spelling so the unique constraint sees duplicates.
+        return value.strip().upper()
+
     def to_representation(self, instance: Enterprise) -> dict:
         data = super().to_representation(instance)
         roles = request_roles(self.context["request"])

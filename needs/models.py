@@ -71,6 +71,11 @@ class Need(PreparedText):
         MATCHED = "matched", "已对接"
         CLOSED = "closed", "已关闭"
 
+    class MatchState(models.TextChoices):
+        PENDING = "pending", "待匹配"
+        PROPOSED = "proposed", "已有推荐"
+        NO_CREDIBLE_MATCH = "no_credible_match", "无可信匹配（待经理人处理）"
+
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="needs", verbose_name="企业")
     title = models.CharField("需求名称", max_length=TITLE_MAX)
     public_title = models.CharField(
@@ -91,6 +96,11 @@ class Need(PreparedText):
     deadline = models.DateField("截止日期", null=True, blank=True)
     confidential = models.BooleanField("保密", default=False)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
+    match_state = models.CharField(
+        "匹配结果", max_length=24, choices=MatchState.choices, default=MatchState.PENDING, editable=False
+    )
+    match_state_reason = models.CharField("未匹配原因", max_length=64, blank=True, editable=False)
+    last_matched_at = models.DateTimeField("最近匹配时间", null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

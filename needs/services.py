@@ -11,8 +11,6 @@ from core.exceptions import ApplicationError
 from matchmaker.services import queue_text_preparation
 from needs.models import Enterprise, Need
 
-# Fields whose change makes the stored tokens stale.
-_TEXT_FIELDS = frozenset({"title", "description"})
 # Statuses an enterprise may set itself; "matched" is set by the review workflow.
 _OWNER_STATUSES = frozenset({Need.Status.DRAFT, Need.Status.OPEN, Need.Status.CLOSED})
 
@@ -35,16 +33,16 @@ def need_create(*, enterprise: Enterprise, created_by: AbstractBaseUser | None, 
 
 @transaction.atomic
 def need_update(*, need: Need, **fields: Any) -> Need:
-    """Change a need; re-prepare its text when the words changed."""
+    """Change a need; its text is re-prepared and it is matched again."""
     if "status" in fields and fields["status"] != need.status:
         _check_owner_status(fields["status"])
-    text_changed = any(name in fields and fields[name] != getattr(need, name) for name in _TEXT_FIELDS)
     for name, value in fields.items():
         setattr(need, name, value)
     need.full_clean()
     need.save()
-    if text_changed:
-        queue_text_preparation(need)
+    # Structured fields (chain, TRL, money, status) change the ranking too, so every edit
+    # goes through preparation, which re-matches the row.
+    queue_text_preparation(need)
     return need
 
 

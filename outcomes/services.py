@@ -10,9 +10,6 @@ from django.db import transaction
 from matchmaker.services import queue_text_preparation
 from outcomes.models import Institution, Outcome
 
-# Fields whose change makes the stored tokens stale.
-_TEXT_FIELDS = frozenset({"title", "abstract", "keywords"})
-
 
 @transaction.atomic
 def outcome_create(*, institution: Institution, created_by: AbstractBaseUser | None, **fields: Any) -> Outcome:
@@ -26,14 +23,14 @@ def outcome_create(*, institution: Institution, created_by: AbstractBaseUser | N
 
 @transaction.atomic
 def outcome_update(*, outcome: Outcome, **fields: Any) -> Outcome:
-    """Change an outcome; re-prepare its text when the words changed."""
-    text_changed = any(name in fields and fields[name] != getattr(outcome, name) for name in _TEXT_FIELDS)
+    """Change an outcome; its text is re-prepared and it is matched again."""
     for name, value in fields.items():
         setattr(outcome, name, value)
     outcome.full_clean()
     outcome.save()
-    if text_changed:
-        queue_text_preparation(outcome)
+    # Structured fields (chain, TRL, money, status) change the ranking too, so every edit
+    # goes through preparation, which re-matches the row.
+    queue_text_preparation(outcome)
     return outcome
 
 

@@ -96,3 +96,17 @@ def world(db) -> World:
         withdrawn_outcome=OutcomeFactory(institution=institution, status="withdrawn"),
         other_outcome=OutcomeFactory(institution=other_institution),
     )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_index(settings, tmp_path):
+    """Each test gets its own index folder and no index or lexicon carried over in memory."""
+    from matchmaker import engine, index_store, lexicon_sync
+
+    settings.MATCHMAKER_INDEX_DIR = tmp_path / "index"
+    index_store.forget_loaded()
+    yield
+    index_store.forget_loaded()
+    if lexicon_sync._applied is not None and lexicon_sync._applied[0] + lexicon_sync._applied[2] > 0:
+        engine.use_lexicon(engine.Lexicon.default())
+    lexicon_sync.reset_lexicon_cache()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -165,6 +166,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per shared choice set (industry chains, transfer modes), not one per field.
+    "ENUM_NAME_OVERRIDES": {
+        "IndustryChainEnum": "core.taxonomy.industry_chain_choices",
+        "TransferModeEnum": "core.models.TransferMode",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------
@@ -189,7 +195,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matchmaker.tasks.sweep_unprepared",
         "schedule": timedelta(minutes=5),
     },
+    # Needs whose matching task was lost (broker down at commit time) are matched here.
+    "sweep-unmatched-needs": {
+        "task": "matchmaker.tasks.sweep_unmatched",
+        "schedule": timedelta(minutes=5),
+    },
+    # Refreshes the IDF weights; between rebuilds the index is rebuilt when the corpus changes.
+    "rebuild-index-nightly": {
+        "task": "matchmaker.tasks.rebuild_index",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
+
+# --- Matching ----------------------------------------------------------------------------
+# Index artifacts; in production a folder every worker reads (shared storage).
+MATCHMAKER_INDEX_DIR = Path(env_str("MATCHMAKER_INDEX_DIR", str(DATA_DIR / "index")))
+# None: the engine's documented defaults (matchmaker/engine/_settings.py).
+MATCHMAKER_ENGINE_SETTINGS = None
+# A manager reviews every proposal, so a short list of strong candidates beats a long one.
+MATCHMAKER_PROPOSALS_PER_NEED = env_int("MATCHMAKER_PROPOSALS_PER_NEED", 10)
+MATCHMAKER_PROPOSALS_PER_OUTCOME = env_int("MATCHMAKER_PROPOSALS_PER_OUTCOME", 10)
+MATCHMAKER_PREVIEW_MAX = 50
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "matchmaker@example.com")

@@ -1,0 +1,139 @@
+"""Matching through the database: proposals, idempotent re-runs, decided rows, abstention, lexicon additions."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaker import services, tasks
+from matchmaker.models import IndexBuild, LexiconSynonym, Match
+from needs.models import Need
+from tests.factories import InstitutionFactory, NeedFactory, OutcomeFactory
+
+pytestmark = pytest.mark.django_db
+
+CORPUS = [
+    (
+        "激光-电弧复合热源焊接铝合金气孔抑制工艺",
+        "采用激光-电弧复合热源焊接6系铝合金，优化保护气体与熔池流动，焊缝气孔率降低80%，气密合格率提升。",
+    ),
+    ("钛合金高压冷却切削技术", "针对钛合金车削刀具磨损和粘刀，采用高压射流冷却与微量润滑，刀具寿命提高2倍。"),
+    ("猕猴桃溃疡病生物防治菌剂", "筛选拮抗芽孢杆菌，对猕猴桃溃疡病菌抑制率达85%，田间防效显著。"),
+    ("质子交换膜燃料电池双极板涂层", "在钛双极板表面制备导电耐蚀涂层，接触电阻低，PEM燃料电池寿命延长。"),
+    ("矿井巷道三维激光扫描建模", "基于移动激光雷达对巷道进行三维扫描，变形监测精度毫米级。"),
+]
+
+
+@pytest.fixture
+def outcomes(django_capture_on_commit_callbacks):
+    institution = InstitutionFactory(city="西安")
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = [
+            OutcomeFactory(institution=institution, title=title, abstract=abstract, keywords=[])
+            for title, abstract in CORPUS
+        ]
+    for row in rows:
+        tasks.prepare_outcome_text(row.pk)
+    return rows
+
+
+def _need(**kwargs) -> Need:
+    need = NeedFactory(
+        title=kwargs.pop("title", "电池托盘焊缝气孔多"),
+        description=kwargs.pop("description", "铝合金电池托盘激光焊，焊缝气孔超标，气密检测一次通过率只有88%。"),
+        **kwargs,
+    )
+    tasks.prepare_need_text(need.pk)
+    need.refresh_from_db()
+    return need
+
+
+def test_it_proposes_the_outcome_that_solves_the_need_first(outcomes):
+    need = _need()
+    top = Match.objects.filter(need=need, source=Match.Source.NEED).order_by("rank").first()
+    assert top is not None and top.outcome == outcomes[0]
+    assert top.status == Match.Status.PROPOSED
+    assert top.rank == 1 and 0 < top.score <= 1
+    assert {"text", "industry", "trl", "price", "region"} <= set(top.parts)
+    assert any(t["term"] for t in top.explanation["terms"])
+    assert top.explanation["outcome_spans"]["title"], "the review page needs spans to highlight"
+    need.refresh_from_db()
+    assert need.match_state == Need.MatchState.PROPOSED
+
+
+def test_it_refreshes_proposals_without_duplicating_them(outcomes):
+    need = _need()
+    first = list(Match.objects.filter(need=need).values_list("outcome_id", "score").order_by("outcome_id"))
+    services.match_refresh_for_need(need=need)
+    services.match_refresh_for_need(need=need)
+    again = list(Match.objects.filter(need=need).values_list("outcome_id", "score").order_by("outcome_id"))
+    assert first == again
+
+
+def test_it_never_touches_a_pairing_a_person_decided(outcomes):
+    need = _need()
+    top = Match.objects.filter(need=need).order_by("rank").first()
+    Match.objects.filter(pk=top.pk).update(status=Match.Status.REJECTED, score=0.0123, rank=99)
+    # The need changes so much that the decided outcome would no longer be proposed.
+    need.title, need.description = "猕猴桃溃疡病防治", "果园猕猴桃溃疡病发病重，需要生物防治办法。"
+    need.save()
+    tasks.prepare_need_text(need.pk)
+    decided = Match.objects.get(pk=top.pk)
+    assert (decided.status, decided.score, decided.rank) == (Match.Status.REJECTED, 0.0123, 99)
+    new_top = Match.objects.filter(need=need, status=Match.Status.PROPOSED).order_by("rank").first()
+    assert new_top.outcome == outcomes[2]
+
+
+def test_it_abstains_when_no_outcome_is_credible(outcomes):
+    need = _need(title="外卖骑手排班优化", description="我们想优化外卖骑手的排班和薪酬结算流程，降低人力成本。")
+    assert not Match.objects.filter(need=need, source=Match.Source.NEED).exists()
+    need.refresh_from_db()
+    assert need.match_state == Need.MatchState.NO_CREDIBLE_MATCH
+    assert need.match_state_reason
+
+
+def test_a_new_outcome_is_matched_against_open_needs(outcomes, django_capture_on_commit_callbacks):
+    need = _need(title="燃料电池双极板腐蚀", description="PEM燃料电池金属双极板腐蚀后接触电阻升高，电堆衰减快。")
+    closed = _need(title="双极板涂层", description="燃料电池双极板耐蚀导电涂层。", status=Need.Status.CLOSED)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = OutcomeFactory(
+            institution=outcomes[0].institution,
+            title="不锈钢双极板碳基耐蚀涂层",
+            abstract="在不锈钢双极板表面沉积碳基涂层，质子交换膜燃料电池中腐蚀电流密度降低两个数量级。",
+            keywords=[],
+        )
+    pairing = Match.objects.filter(outcome=outcome, need=need).first()
+    assert pairing is not None and pairing.status == Match.Status.PROPOSED
+    assert not Match.objects.filter(outcome=outcome, need=closed).exists()
+
+
+def test_index_is_rebuilt_when_an_outcome_is_withdrawn(outcomes):
+    _need()
+    builds = IndexBuild.objects.filter(kind=IndexBuild.Kind.OUTCOMES).count()
+    outcomes[0].status = "withdrawn"
+    outcomes[0].save()
+    need = _need(title="铝合金焊缝气孔", description="激光焊铝合金焊缝气孔多。")
+    assert IndexBuild.objects.filter(kind=IndexBuild.Kind.OUTCOMES).count() > builds
+    assert not Match.objects.filter(need=need, outcome=outcomes[0]).exists()
+
+
+def test_operators_synonyms_are_used_by_the_next_preparation(outcomes):
+    LexiconSynonym.objects.create(variant="铝焊", canonical="铝合金焊接")
+    need = _need(title="铝焊问题", description="铝焊质量不稳定。")
+    assert "铝合金焊接" in need.tokens
+
+
+def test_rematch_all_rebuilds_and_rematches_every_open_need(outcomes):
+    need = _need()
+    Match.objects.filter(need=need).delete()
+    Need.objects.filter(pk=need.pk).update(match_state=Need.MatchState.PENDING)
+    result = tasks.rematch_all()
+    assert result["queued"] == Need.objects.open().count()
+    assert Match.objects.filter(need=need).exists()
+
+
+def test_the_sweep_matches_needs_whose_task_was_lost(outcomes):
+    need = _need()
+    Match.objects.filter(need=need).delete()
+    Need.objects.filter(pk=need.pk).update(match_state=Need.MatchState.PENDING)
+    assert tasks.sweep_unmatched() >= 1
+    assert Match.objects.filter(need=need).exists()
