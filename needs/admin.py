@@ -35,3 +35,10 @@ class NeedAdmin(admin.ModelAdmin):
     autocomplete_fields = ("enterprise",)
     readonly_fields = ("normalized_text", "tokens", "tokens_lexicon", "text_prepared_at", "created_at", "updated_at")
     date_hierarchy = "created_at"
+
+
+@admin.register(EnterpriseMembership)
+class EnterpriseMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "enterprise", "joined_at")
+    search_fields = ("user__username", "enterprise__name", "enterprise__code")
+    autocomplete_fields = ("user", "enterprise")

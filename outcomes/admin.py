@@ -34,3 +34,10 @@ class OutcomeAdmin(admin.ModelAdmin):
     autocomplete_fields = ("institution",)
     readonly_fields = ("normalized_text", "tokens", "tokens_lexicon", "text_prepared_at", "created_at", "updated_at")
     date_hierarchy = "created_at"
+
+
+@admin.register(InstitutionMembership)
+class InstitutionMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "institution", "joined_at")
+    search_fields = ("user__username", "institution__name", "institution__code")
+    autocomplete_fields = ("user", "institution")
