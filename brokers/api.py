@@ -6,13 +6,17 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from brokers import services
-from brokers.models import TechnologyManager
+from brokers.models import ConflictOfInterest, TechnologyManager
 from core.access import request_roles
 from core.api_fields import IndustryChainField, StringListField
 from core.permissions import ReadOnlyOrStaff
+from needs.models import Enterprise
+from outcomes.models import Institution
 
 
 class TechnologyManagerSerializer(serializers.ModelSerializer):
@@ -20,7 +24,6 @@ class TechnologyManagerSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
     specialties = serializers.ListField(child=IndustryChainField(), max_length=40, required=False)
     regions = StringListField(required=False, item_max_length=50)
-    star_level = serializers.IntegerField(min_value=1, max_value=5, required=False)
     in_force = serializers.BooleanField(source="is_valid", read_only=True, help_text="证书有效且未暂停")
 
     class Meta:
@@ -64,6 +67,11 @@ class SuspendSerializer(serializers.Serializer):
 
 class RenewSerializer(serializers.Serializer):
     valid_until = serializers.DateField()
+
+
+class StarOverrideSerializer(serializers.Serializer):
+    level = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, help_text="null 取消人工调整")
+    reason = serializers.CharField(max_length=500, allow_blank=True, default="")
 
 
 class TechnologyManagerViewSet(
@@ -114,3 +122,53 @@ class TechnologyManagerViewSet(
         payload.is_valid(raise_exception=True)
         manager = services.manager_renew(manager=manager, valid_until=payload.validated_data["valid_until"])
         return Response(self.get_serializer(manager).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=StarOverrideSerializer, responses=TechnologyManagerSerializer)
+    @action(detail=True, methods=["post"])
+    def stars(self, request, pk=None):
+        """人工调整星级（须说明原因）；level 为 null 时恢复按业绩计算的星级。"""
+        manager = self.get_object()
+        payload = StarOverrideSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        manager = services.manager_override_stars(manager=manager, **payload.validated_data)
+        return Response(self.get_serializer(manager).data)
+
+
+class ConflictOfInterestSerializer(serializers.ModelSerializer):
+    enterprise = serializers.SlugRelatedField(
+        slug_field="code", queryset=Enterprise.objects.all(), required=False, allow_null=True
+    )
+    institution = serializers.SlugRelatedField(
+        slug_field="code", queryset=Institution.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = ConflictOfInterest
+        fields = ("id", "manager", "enterprise", "institution", "note", "declared_at")
+        read_only_fields = ("id", "manager", "declared_at")
+
+    def validate(self, attrs: dict) -> dict:
+        if bool(attrs.get("enterprise")) == bool(attrs.get("institution")):
+            raise serializers.ValidationError({"enterprise": ["请在企业和高校院所中选择且只选择一方。"]})
+        return attrs
+
+
+class ConflictOfInterestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """利益冲突申报：技术经理人申报与自己有关联的企业或机构，此后不会被分派相关配对。申报不可由本人撤销。"""
+
+    serializer_class = ConflictOfInterestSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        conflicts = ConflictOfInterest.objects.select_related("manager", "enterprise", "institution")
+        if getattr(self, "swagger_fake_view", False) or self.request.user.is_staff:
+            return conflicts
+        return conflicts.filter(manager__user=self.request.user)
+
+    def perform_create(self, serializer) -> None:
+        manager = TechnologyManager.objects.filter(user=self.request.user).first()
+        if manager is None:
+            raise PermissionDenied("只有技术经理人可以申报利益冲突。")
+        serializer.instance = services.conflict_declare(manager=manager, **serializer.validated_data)

@@ -29,10 +29,16 @@ class ConflictError(ApplicationError):
     """The object changed under the caller (e.g. someone else decided first): HTTP 409."""
 
 
+class NotAllowedError(ApplicationError):
+    """The caller's role does not allow this action on this object: HTTP 403."""
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus domain errors as 400/409 and database faults as JSON, never a stack trace."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, NotAllowedError):
+        return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ConflictError):
         body = {exc.field or "detail": [exc.message]} if exc.field else {"detail": exc.message}
         return Response(body, status=status.HTTP_409_CONFLICT)

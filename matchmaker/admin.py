@@ -1,14 +1,65 @@
 from django.contrib import admin
 
-from matchmaker.models import IndexBuild, LexiconSynonym, LexiconTerm, Match
+from matchmaker.models import IndexBuild, LexiconSynonym, LexiconTerm, Match, MatchEvent, MatchQuestion
+
+
+class MatchEventInline(admin.TabularInline):
+    model = MatchEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "actor", "from_status", "to_status", "reason", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Match)
 class MatchAdmin(admin.ModelAdmin):
-    list_display = ("need", "outcome", "score", "rank", "status", "source", "updated_at")
-    list_filter = ("status", "source")
+    """Pairings are changed through the review workflow (pages and API), which writes the audit trail."""
+
+    list_display = ("need", "outcome", "score", "rank", "status", "assigned_to", "source", "updated_at")
+    list_filter = ("status", "source", "reject_reason")
     search_fields = ("need__title", "outcome__title")
-    readonly_fields = ("need", "outcome", "score", "rank", "parts", "explanation", "source", "index_version")
+    inlines = (MatchEventInline,)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MatchEvent)
+class MatchEventAdmin(admin.ModelAdmin):
+    """The audit trail: readable, never editable or deletable."""
+
+    list_display = ("at", "match", "kind", "actor", "from_status", "to_status", "reason")
+    list_filter = ("kind",)
+    search_fields = ("match__need__title", "match__outcome__title", "actor__username", "reason", "note")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MatchQuestion)
+class MatchQuestionAdmin(admin.ModelAdmin):
+    list_display = ("match", "party", "asked_by", "asked_at", "answered_at")
+    list_filter = ("party",)
+    search_fields = ("question", "answer")
+    readonly_fields = ("match", "party", "question", "asked_by", "answer", "answered_by", "answered_at")
 
 
 @admin.register(LexiconTerm)

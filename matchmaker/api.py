@@ -16,12 +16,18 @@ from core.access import request_roles
 from core.api_fields import IndustryChainField
 from matchmaker import services, tasks
 from matchmaker.models import Match
+from matchmaker.review_selectors import rejection_summary
 from matchmaker.selectors import can_rematch_need, matches_of_need_for, matches_of_outcome_for
 from needs.selectors import needs_visible_to
 from outcomes.selectors import outcomes_visible_to
 
 
 class MatchSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(
+        read_only=True,
+        help_text="proposed 待审核 · retracted 系统撤回 · approved 已通过 · rejected 已驳回 · "
+        "contacted 已联系 · negotiating 洽谈中 · signed 已签约 · closed 已关闭",
+    )
     need_title = serializers.SerializerMethodField()
     outcome_title = serializers.CharField(source="outcome.title", read_only=True)
     institution_name = serializers.CharField(source="outcome.institution.name", read_only=True)
@@ -158,3 +164,37 @@ class MatchPreviewView(APIView):
         )
         body = {"abstained": preview.abstained, "reason": preview.reason, "results": preview.items}
         return Response(PreviewResponseSerializer(body).data)
+
+
+class RejectionSummarySerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class NeedRejectionsView(APIView):
+    """该需求被驳回的配对按原因汇总（需求方企业、技术经理人、平台管理员可见）。"""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=RejectionSummarySerializer(many=True))
+    def get(self, request, pk: int):
+        roles = request_roles(request)
+        need = get_object_or_404(needs_visible_to(roles), pk=pk)
+        if not (roles.sees_everything or need.enterprise_id in roles.enterprise_ids):
+            raise PermissionDenied("只有需求方和技术经理人可以查看驳回原因。")
+        return Response(rejection_summary(Match.objects.filter(need=need)))
+
+
+class OutcomeRejectionsView(APIView):
+    """该成果被驳回的配对按原因汇总，让机构知道成果为何屡被拒绝。"""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=RejectionSummarySerializer(many=True))
+    def get(self, request, pk: int):
+        roles = request_roles(request)
+        outcome = get_object_or_404(outcomes_visible_to(roles), pk=pk)
+        if not (roles.sees_everything or outcome.institution_id in roles.institution_ids):
+            raise PermissionDenied("只有成果方和技术经理人可以查看驳回原因。")
+        return Response(rejection_summary(Match.objects.filter(outcome=outcome)))

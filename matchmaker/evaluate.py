@@ -9,6 +9,8 @@ engine code builds the indexes; a plain jieba + scikit-learn TF-IDF baseline run
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import json
 import math
 import sys
@@ -143,7 +145,63 @@ def _timed_runs(rank: Callable[[Any], Any], queries: list[Any], label: str) -> t
     return rankings, 1000.0 * elapsed / max(1, len(queries))
 
 
-def evaluate(directory: Path, settings: MatchSettings | None = None, k: int = 20) -> dict[str, Any]:
+# Abstention rules that calibration sets: Ranking.signals key -> MatchSettings threshold field.
+CALIBRATED_RULES = {"topic_score": "min_topic_score", "core_coverage": "min_core_coverage"}
+
+
+def _thresholds(values: Sequence[float]) -> list[float]:
+    """Candidate thresholds midway between observed values, so none sits exactly on a sample."""
+    ordered = sorted(set(values))
+    return [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(ordered)]
+
+
+def _abstains(signals: dict[str, float], rules: dict[str, float]) -> bool:
+    return any(0 <= signals[key] < threshold for key, threshold in rules.items())
+
+
+def calibrate_abstention(
+    answerable: Sequence[dict[str, float]], orphans: Sequence[dict[str, float]], budget: float
+) -> dict[str, float]:
+    """Thresholds that abstain on the most orphans while wrongly abstaining on at most `budget` of answerable.
+
+    Ties go to the thresholds that wrongly abstain least, then to the lower thresholds.
+    """
+    keys = [key for key in CALIBRATED_RULES if answerable and answerable[0].get(key, -1.0) >= 0]
+    grids = [_thresholds([a[key] for a in answerable]) for key in keys]
+    best: tuple[int, int, float, dict[str, float]] = (-1, 0, 0.0, dict.fromkeys(keys, 0.0))
+    for combo in itertools.product(*grids):
+        rules = dict(zip(keys, combo, strict=True))
+        wrong = sum(_abstains(a, rules) for a in answerable)
+        if wrong > budget * len(answerable):
+            continue
+        caught = sum(_abstains(o, rules) for o in orphans)
+        candidate = (caught, -wrong, -sum(combo), rules)
+        if candidate[:3] > best[:3]:
+            best = candidate
+    return best[3]
+
+
+def leave_one_out(
+    answerable: Sequence[dict[str, float]], orphans: Sequence[dict[str, float]], budget: float
+) -> dict[str, float]:
+    """Abstention rates when each need is judged by thresholds calibrated without it."""
+    wrong = sum(
+        _abstains(a, calibrate_abstention([*answerable[:i], *answerable[i + 1 :]], orphans, budget))
+        for i, a in enumerate(answerable)
+    )
+    caught = sum(
+        _abstains(o, calibrate_abstention(answerable, [*orphans[:i], *orphans[i + 1 :]], budget))
+        for i, o in enumerate(orphans)
+    )
+    return {
+        "orphans": caught / len(orphans) if orphans else 0.0,
+        "answerable": wrong / len(answerable) if answerable else 0.0,
+    }
+
+
+def evaluate(
+    directory: Path, settings: MatchSettings | None = None, k: int = 20, calibrate: float | None = None
+) -> dict[str, Any]:
     """Run both directions, abstention and the baseline; return the figures as a dict."""
     settings = settings or MatchSettings()
     outcome_rows = _read_jsonl(directory / "outcomes.jsonl")
@@ -181,7 +239,23 @@ def evaluate(directory: Path, settings: MatchSettings | None = None, k: int = 20
     def ids(rankings: dict[str, Any]) -> dict[str, list[str]]:
         return {q: [str(p.id) for p in r.proposals] for q, r in rankings.items()}
 
+    extra: dict[str, Any] = {}
+    if calibrate is not None and orphans:
+        answerable_signals = [forward[q].signals for q in answerable]
+        orphan_signals = [r.signals for r in orphan_rankings.values()]
+        rules = calibrate_abstention(answerable_signals, orphan_signals, calibrate)
+        extra["calibration"] = {
+            "budget": calibrate,
+            "thresholds": {CALIBRATED_RULES[key]: round(value, 4) for key, value in rules.items()},
+            "in_sample": {
+                "orphans": sum(_abstains(o, rules) for o in orphan_signals) / len(orphan_signals),
+                "answerable": sum(_abstains(a, rules) for a in answerable_signals) / len(answerable_signals),
+            },
+            "leave_one_out": leave_one_out(answerable_signals, orphan_signals, calibrate),
+        }
+
     return {
+        **extra,
         "need_to_outcome": _metrics(ids(forward), qrels),
         "outcome_to_need": _metrics(ids(backward), dict(reverse)),
         "abstain": {
@@ -212,6 +286,13 @@ def _print_report(result: dict[str, Any]) -> None:
         f"abstention: orphans abstained {a['orphans']:.1%} of {a['orphans_n']}, "
         f"answerable wrongly abstained {a['answerable']:.1%} of {a['answerable_n']}"
     )
+    if "calibration" in result:
+        c = result["calibration"]
+        print(
+            f"calibration (≤ {c['budget']:.0%} answerable): {c['thresholds']}  in-sample orphans "
+            f"{c['in_sample']['orphans']:.1%} / answerable {c['in_sample']['answerable']:.1%}; leave-one-out "
+            f"orphans {c['leave_one_out']['orphans']:.1%} / answerable {c['leave_one_out']['answerable']:.1%}"
+        )
     ms = result["ms_per_query"]
     print(
         f"time: {ms['need_to_outcome']:.1f} ms/query need→outcome, {ms['outcome_to_need']:.1f} ms/query "
@@ -219,12 +300,38 @@ def _print_report(result: dict[str, Any]) -> None:
     )
 
 
+def _settings_with(overrides: Sequence[str]) -> MatchSettings:
+    settings = MatchSettings()
+    fields = {f.name: f for f in dataclasses.fields(MatchSettings)}
+    changes: dict[str, Any] = {}
+    for item in overrides:
+        name, _, raw = item.partition("=")
+        if name not in fields:
+            raise SystemExit(f"unknown setting {name!r}; known: {', '.join(sorted(fields))}")
+        current = getattr(settings, name)
+        changes[name] = type(current)(json.loads(raw)) if not isinstance(current, tuple) else tuple(json.loads(raw))
+    return dataclasses.replace(settings, **changes)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m matchmaker.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path, help="folder with outcomes.jsonl, needs.jsonl, qrels.tsv")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a MatchSettings field for this run, e.g. --set lsa_weight=0.2 (repeatable)",
+    )
+    parser.add_argument(
+        "--calibrate",
+        type=float,
+        metavar="BUDGET",
+        help="also fit the abstention thresholds allowing BUDGET (e.g. 0.08) of answerable needs to be abstained",
+    )
     args = parser.parse_args(argv)
-    result = evaluate(args.directory)
+    result = evaluate(args.directory, _settings_with(args.set), calibrate=args.calibrate)
     _print_report(result)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, sort_keys=True))

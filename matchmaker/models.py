@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.models import TransferMode
 from needs.models import Need
 from outcomes.models import Outcome
 
@@ -17,20 +18,40 @@ class MatchQuerySet(models.QuerySet):
         """Pairings a manager approved: from then on the two parties see them."""
         return self.filter(status__in=Match.RELEASED_STATUSES)
 
+    def open_reviews(self) -> MatchQuerySet:
+        """Proposals waiting for a manager's decision."""
+        return self.filter(status=Match.Status.PROPOSED, assigned_to__isnull=False)
+
 
 class Match(models.Model):
-    """A need ↔ outcome pairing proposed by the matcher, to be reviewed by a manager."""
+    """A need ↔ outcome pairing proposed by the matcher, reviewed by a manager, then followed as a deal."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "待审核"
+        RETRACTED = "retracted", "系统撤回"
         APPROVED = "approved", "已通过"
         REJECTED = "rejected", "已驳回"
+        CONTACTED = "contacted", "已联系"
+        NEGOTIATING = "negotiating", "洽谈中"
+        SIGNED = "signed", "已签约"
+        CLOSED = "closed", "已关闭"
 
     class Source(models.TextChoices):
         NEED = "need", "需求找成果"
         OUTCOME = "outcome", "成果找需求"
 
-    RELEASED_STATUSES = (Status.APPROVED,)
+    class RejectReason(models.TextChoices):
+        NOT_RELEVANT = "not_relevant", "不相关"
+        TRL_TOO_LOW = "trl_too_low", "成熟度不足"
+        PRICE_OVER_BUDGET = "price_over_budget", "价格超出预算"
+        IP_NOT_TRANSFERABLE = "ip_not_transferable", "知识产权不可转让"
+        DUPLICATE = "duplicate", "重复推荐"
+        OTHER = "other", "其他"
+
+    # Statuses only the matcher sets; every other status is a person's decision and is never overwritten.
+    SYSTEM_STATUSES = (Status.PROPOSED, Status.RETRACTED)
+    RELEASED_STATUSES = (Status.APPROVED, Status.CONTACTED, Status.NEGOTIATING, Status.SIGNED, Status.CLOSED)
+    DEAL_STATUSES = (Status.APPROVED, Status.CONTACTED, Status.NEGOTIATING)
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches", verbose_name="需求")
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="matches", verbose_name="成果")
@@ -41,6 +62,34 @@ class Match(models.Model):
     parts = models.JSONField("得分构成", default=dict)
     explanation = models.JSONField("匹配说明", default=dict)
     index_version = models.CharField("索引版本", max_length=64, blank=True)
+    # Review
+    assigned_to = models.ForeignKey(
+        "brokers.TechnologyManager",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name="审核经理人",
+    )
+    assigned_at = models.DateTimeField("分派时间", null=True, blank=True)
+    due_at = models.DateTimeField("审核期限", null=True, blank=True)
+    escalations = models.PositiveSmallIntegerField("超时升级次数", default=0)
+    decided_by = models.ForeignKey(
+        "brokers.TechnologyManager",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name="决定人",
+    )
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    reject_reason = models.CharField("驳回原因", max_length=32, choices=RejectReason.choices, blank=True)
+    decision_note = models.TextField("审核意见", max_length=2000, blank=True)
+    # Deal
+    contract_value_wan = models.DecimalField("合同金额（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    contract_mode = models.CharField("合作方式", max_length=32, choices=TransferMode.choices, blank=True)
+    closed_reason = models.CharField("关闭原因", max_length=500, blank=True)
+    stage_changed_at = models.DateTimeField("阶段变更时间", null=True, blank=True)
     created_at = models.DateTimeField("提出时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -50,13 +99,101 @@ class Match(models.Model):
         verbose_name = verbose_name_plural = "对接配对"
         ordering = ("need_id", "rank")
         constraints = [models.UniqueConstraint(fields=("need", "outcome"), name="uniq_match_need_outcome")]
-        indexes = [models.Index(fields=("status", "-score"))]
+        indexes = [
+            models.Index(fields=("status", "-score")),
+            models.Index(fields=("assigned_to", "status")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.need} ↔ {self.outcome}"
 
     def is_decided(self) -> bool:
-        return self.status != self.Status.PROPOSED
+        return self.status not in self.SYSTEM_STATUSES
+
+    def is_released(self) -> bool:
+        return self.status in self.RELEASED_STATUSES
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Audit rows are written once: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise PermissionError("审计记录不可修改。")
+
+    def delete(self):
+        raise PermissionError("审计记录不可删除。")
+
+
+class MatchEvent(models.Model):
+    """One change of a pairing: who, when, from, to, why. Append-only."""
+
+    class Kind(models.TextChoices):
+        PROPOSED = "proposed", "系统推荐"
+        RETRACTED = "retracted", "系统撤回"
+        ASSIGNED = "assigned", "分派"
+        ESCALATED = "escalated", "超时升级"
+        REASSIGNED = "reassigned", "改派"
+        APPROVED = "approved", "通过"
+        REJECTED = "rejected", "驳回"
+        REOPENED = "reopened", "重新审核"
+        QUESTION = "question", "提问"
+        ANSWER = "answer", "答复"
+        STAGE = "stage", "进展"
+
+    match = models.ForeignKey(Match, on_delete=models.PROTECT, related_name="events", verbose_name="配对")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name="操作人"
+    )
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    from_status = models.CharField("原状态", max_length=16, blank=True)
+    to_status = models.CharField("新状态", max_length=16, blank=True)
+    reason = models.CharField("原因", max_length=500, blank=True)
+    note = models.TextField("备注", max_length=2000, blank=True)
+    data = models.JSONField("附加信息", default=dict, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "配对审计记录"
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计记录不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录不可删除。")
+
+
+class MatchQuestion(models.Model):
+    """A manager's question to one side of a pairing, and that side's answer."""
+
+    class Party(models.TextChoices):
+        NEED = "need", "需求方企业"
+        OUTCOME = "outcome", "成果方机构"
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="questions")
+    party = models.CharField("提问对象", max_length=16, choices=Party.choices)
+    question = models.TextField("问题", max_length=2000)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField("答复", max_length=2000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审核提问"
+        ordering = ("asked_at", "id")
+
+    def __str__(self) -> str:
+        return self.question[:40]
 
 
 class LexiconTerm(models.Model):

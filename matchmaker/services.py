@@ -11,10 +11,12 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from matchmaker import engine
+from matchmaker.assignment import assign_unassigned
+from matchmaker.audit import record_event
 from matchmaker.documents import need_doc, outcome_doc
 from matchmaker.index_store import current_need_index, current_outcome_index, current_version
 from matchmaker.lexicon_sync import sync_lexicon
-from matchmaker.models import IndexBuild, Match
+from matchmaker.models import IndexBuild, Match, MatchEvent
 from needs.models import Need
 from outcomes.models import Outcome
 
@@ -75,11 +77,13 @@ class RefreshResult:
 def _store_proposals(
     *, pairs: list[tuple[int, int, engine.Proposal]], scope: Q, source: str, index_version: str
 ) -> tuple[int, int, int]:
-    """Upsert proposed rows for (need_id, outcome_id, proposal) and drop stale proposed rows in `scope`.
+    """Upsert proposed rows for (need_id, outcome_id, proposal); retract stale proposals in `scope`.
 
-    Rows a person has decided are never touched, whatever the new ranking says.
+    Rows a person has decided are never touched, whatever the new ranking says. Stale
+    proposals are retracted rather than deleted, because their audit rows must stay.
     """
     existing = {(m.need_id, m.outcome_id): m for m in Match.objects.select_for_update().filter(scope)}
+    now = timezone.now()
     decided = 0
     wanted: set[tuple[int, int]] = set()
     for need_id, outcome_id, proposal in pairs:
@@ -95,13 +99,41 @@ def _store_proposals(
         }
         match = existing.get(key) or Match.objects.filter(need_id=need_id, outcome_id=outcome_id).first()
         if match is None:
-            Match.objects.create(need_id=need_id, outcome_id=outcome_id, **fields)
+            match = Match.objects.create(need_id=need_id, outcome_id=outcome_id, **fields)
+            record_event(
+                match=match,
+                kind=MatchEvent.Kind.PROPOSED,
+                to_status=Match.Status.PROPOSED,
+                data={"score": fields["score"], "source": source},
+            )
         elif match.is_decided():
             decided += 1
         else:
-            Match.objects.filter(pk=match.pk).update(**fields, updated_at=timezone.now())
-    stale = [m.pk for key, m in existing.items() if key not in wanted and not m.is_decided() and m.source == source]
-    Match.objects.filter(pk__in=stale, status=Match.Status.PROPOSED).delete()
+            Match.objects.filter(pk=match.pk).update(**fields, status=Match.Status.PROPOSED, updated_at=now)
+            if match.status == Match.Status.RETRACTED:
+                record_event(
+                    match=match,
+                    kind=MatchEvent.Kind.PROPOSED,
+                    from_status=Match.Status.RETRACTED,
+                    to_status=Match.Status.PROPOSED,
+                    data={"score": fields["score"], "source": source},
+                )
+    stale = [
+        m
+        for key, m in existing.items()
+        if key not in wanted and m.status == Match.Status.PROPOSED and m.source == source
+    ]
+    for match in stale:
+        Match.objects.filter(pk=match.pk, status=Match.Status.PROPOSED).update(
+            status=Match.Status.RETRACTED, assigned_to=None, assigned_at=None, due_at=None, updated_at=now
+        )
+        record_event(
+            match=match,
+            kind=MatchEvent.Kind.RETRACTED,
+            from_status=Match.Status.PROPOSED,
+            to_status=Match.Status.RETRACTED,
+            reason="no_longer_ranked",
+        )
     return len(pairs) - decided, len(stale), decided
 
 
@@ -129,6 +161,7 @@ def match_refresh_for_need(*, need: Need) -> RefreshResult:
             match_state=state, match_state_reason=ranking.reason, last_matched_at=timezone.now()
         )
     need.match_state, need.match_state_reason = state, ranking.reason
+    assign_unassigned(Match.objects.filter(need=need))
     return RefreshResult(proposed, removed, decided, ranking.abstained, ranking.reason)
 
 
@@ -147,6 +180,7 @@ def match_refresh_for_outcome(*, outcome: Outcome) -> RefreshResult:
             source=Match.Source.OUTCOME,
             index_version=current_version(IndexBuild.Kind.NEEDS),
         )
+    assign_unassigned(Match.objects.filter(outcome=outcome))
     return RefreshResult(proposed, removed, decided, ranking.abstained, ranking.reason)
 
 

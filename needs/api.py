@@ -42,7 +42,12 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         roles = request_roles(self.context["request"])
         # Contact details are released to the other party only through an approved pairing.
-        if not (roles.staff or roles.valid_manager or instance.pk in roles.enterprise_ids):
+        if not (
+            roles.staff
+            or roles.valid_manager
+            or instance.pk in roles.enterprise_ids
+            or instance.pk in roles.released_enterprise_ids
+        ):
             for name in _PRIVATE_ENTERPRISE_FIELDS:
                 data.pop(name, None)
         return data

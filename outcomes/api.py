@@ -26,7 +26,12 @@ class InstitutionSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         roles = request_roles(self.context["request"])
         # Contact details are released to the other party only through an approved pairing.
-        if not (roles.staff or roles.valid_manager or instance.pk in roles.institution_ids):
+        if not (
+            roles.staff
+            or roles.valid_manager
+            or instance.pk in roles.institution_ids
+            or instance.pk in roles.released_institution_ids
+        ):
             for name in _PRIVATE_INSTITUTION_FIELDS:
                 data.pop(name, None)
         return data

@@ -166,10 +166,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # One schema name per shared choice set (industry chains, transfer modes), not one per field.
     "ENUM_NAME_OVERRIDES": {
+        # One schema name per shared choice set, not one per field that uses it.
         "IndustryChainEnum": "core.taxonomy.industry_chain_choices",
         "TransferModeEnum": "core.models.TransferMode",
+        "NeedStatusEnum": "needs.models.Need.Status",
+        "OutcomeStatusEnum": "outcomes.models.Outcome.Status",
+        "DealMoveEnum": [
+            ("contacted", "已联系"),
+            ("negotiating", "洽谈中"),
+            ("signed", "已签约"),
+            ("closed", "已关闭"),
+        ],
     },
 }
 
@@ -200,6 +208,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matchmaker.tasks.sweep_unmatched",
         "schedule": timedelta(minutes=5),
     },
+    "assign-and-escalate-reviews": {
+        "task": "matchmaker.tasks.sweep_reviews",
+        "schedule": timedelta(minutes=15),
+    },
+    "recompute-star-levels": {
+        "task": "brokers.tasks.recompute_star_levels",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Refreshes the IDF weights; between rebuilds the index is rebuilt when the corpus changes.
     "rebuild-index-nightly": {
         "task": "matchmaker.tasks.rebuild_index",
@@ -216,6 +232,8 @@ MATCHMAKER_ENGINE_SETTINGS = None
 MATCHMAKER_PROPOSALS_PER_NEED = env_int("MATCHMAKER_PROPOSALS_PER_NEED", 10)
 MATCHMAKER_PROPOSALS_PER_OUTCOME = env_int("MATCHMAKER_PROPOSALS_PER_OUTCOME", 10)
 MATCHMAKER_PREVIEW_MAX = 50
+# A proposal nobody decides within this many working days is escalated and reassigned.
+MATCHMAKER_REVIEW_WINDOW_DAYS = env_int("MATCHMAKER_REVIEW_WINDOW_DAYS", 3)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "matchmaker@example.com")

@@ -15,10 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def paired(world):
     """The world's need with a proposed and an approved pairing."""
-    for row in (world.outcome, world.other_outcome):
-        tasks.prepare_outcome_text(row.pk)
     third = OutcomeFactory(institution=world.other_institution)
-    Match.objects.all().delete()  # start from known pairings, not what matching proposed
     proposed = Match.objects.create(need=world.need, outcome=world.outcome, score=0.8, rank=1)
     approved = Match.objects.create(need=world.need, outcome=third, score=0.6, rank=2, status=Match.Status.APPROVED)
     return proposed, approved

@@ -124,16 +124,16 @@ def test_operators_synonyms_are_used_by_the_next_preparation(outcomes):
 
 def test_rematch_all_rebuilds_and_rematches_every_open_need(outcomes):
     need = _need()
-    Match.objects.filter(need=need).delete()
+    Match.objects.filter(need=need).update(status=Match.Status.RETRACTED)
     Need.objects.filter(pk=need.pk).update(match_state=Need.MatchState.PENDING)
     result = tasks.rematch_all()
     assert result["queued"] == Need.objects.open().count()
-    assert Match.objects.filter(need=need).exists()
+    assert Match.objects.filter(need=need, status=Match.Status.PROPOSED).exists()
 
 
 def test_the_sweep_matches_needs_whose_task_was_lost(outcomes):
     need = _need()
-    Match.objects.filter(need=need).delete()
+    Match.objects.filter(need=need).update(status=Match.Status.RETRACTED)
     Need.objects.filter(pk=need.pk).update(match_state=Need.MatchState.PENDING)
     assert tasks.sweep_unmatched() >= 1
-    assert Match.objects.filter(need=need).exists()
+    assert Match.objects.filter(need=need, status=Match.Status.PROPOSED).exists()
