@@ -59,10 +59,7 @@ def star_rating(record: TrackRecord) -> StarRating:
     conversion = sum(values) / approvals if approvals else 0.0
     precision = 1 - record.overturned / record.rejections if record.rejections else 1.0
     median = statistics.median(record.decision_days) if record.decision_days else None
-    if median is None:
-        speed = 0.5
-    else:
-        speed = min(1.0, max(0.0, (SLOW_DAYS - median) / (SLOW_DAYS - FAST_DAYS)))
+    speed = 0.5 if median is None else min(1.0, max(0.0, (SLOW_DAYS - median) / (SLOW_DAYS - FAST_DAYS)))
     raw = 0.5 * conversion + 0.3 * precision + 0.2 * speed
     decisions = approvals + record.rejections
     score = (decisions * raw + PRIOR_WEIGHT * PRIOR_SCORE) / (decisions + PRIOR_WEIGHT)
