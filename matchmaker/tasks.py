@@ -6,7 +6,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 
-from matchmaker import engine, index_store, services
+from matchmaker import assignment, engine, index_store, services
 from matchmaker.models import IndexBuild
 from needs.models import Need
 from outcomes.models import Outcome
@@ -100,3 +100,12 @@ def sweep_unmatched(limit: int = 1000) -> int:
     for need_id in ids:
         match_need.delay(need_id)
     return len(ids)
+
+
+@shared_task
+def sweep_reviews() -> dict:
+    """Hand back reviews of managers no longer in force, assign waiting proposals, escalate overdue ones."""
+    released = assignment.release_from_invalid_managers()
+    assigned = assignment.assign_unassigned()
+    escalated = assignment.escalate_overdue()
+    return {"released": released, "assigned": assigned, "escalated": escalated}
