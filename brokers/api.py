@@ -162,7 +162,10 @@ class ConflictOfInterestViewSet(
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self):
-        conflicts = ConflictOfInterest.objects.select_related("manager", "enterprise", "institution")
+        # Ordered, so pages are stable (the model has no default ordering).
+        conflicts = ConflictOfInterest.objects.select_related("manager", "enterprise", "institution").order_by(
+            "-declared_at", "-id"
+        )
         if getattr(self, "swagger_fake_view", False) or self.request.user.is_staff:
             return conflicts
         return conflicts.filter(manager__user=self.request.user)

@@ -133,6 +133,9 @@ class NeedSerializer(serializers.ModelSerializer):
         return list(dict.fromkeys(value))
 
     def validate_enterprise(self, value: Enterprise) -> Enterprise:
+        if self.instance is None and value.pk not in request_roles(self.context["request"]).enterprise_ids:
+            # Checked before any other validation, so another party's data never shows in an error.
+            raise PermissionDenied("只能为本企业发布需求。")
         if self.instance is not None and value != self.instance.enterprise:
             raise serializers.ValidationError("需求创建后不能更换所属企业。")
         return value
@@ -174,7 +177,8 @@ class NeedViewSet(
     serializer_class = NeedSerializer
     permission_classes = [NeedPermission]
     filterset_class = NeedFilter
-    ordering_fields = ("created_at", "deadline", "updated_at")
+    # Not deadline: it is hidden in a confidential need's summary, and sorting would reveal it.
+    ordering_fields = ("created_at", "updated_at")
 
     def get_queryset(self):
         return needs_visible_to(request_roles(self.request)).select_related("enterprise")

@@ -129,6 +129,9 @@ class OutcomeSerializer(serializers.ModelSerializer):
         return list(dict.fromkeys(value))
 
     def validate_institution(self, value: Institution) -> Institution:
+        if self.instance is None and value.pk not in request_roles(self.context["request"]).institution_ids:
+            # Checked before any other validation, so another party's data never shows in an error.
+            raise PermissionDenied("只能为本机构登记成果。")
         if self.instance is not None and value != self.instance.institution:
             raise serializers.ValidationError("成果登记后不能更换所属机构。")
         return value
