@@ -117,7 +117,11 @@ def manager_override_stars(*, manager: TechnologyManager, level: int | None, rea
         raise ApplicationError("人工调整星级须说明原因。", field="reason")
     manager.star_override = level
     manager.star_override_reason = reason.strip() if level is not None else ""
-    manager.star_level = level or manager.star_computed or manager.star_level
+    if level is None:
+        # Back to the record. Recomputed now: a level never computed would otherwise keep the override.
+        manager.save(update_fields=("star_override", "star_override_reason", "updated_at"))
+        return manager_rate(manager=manager)
+    manager.star_level = level
     manager.save(update_fields=("star_override", "star_override_reason", "star_level", "updated_at"))
     return manager
 
@@ -127,7 +131,7 @@ def conflict_declare(*, manager: TechnologyManager, enterprise=None, institution
     """Record a tie; the manager's open reviews of that party go back to assignment."""
     from brokers.models import ConflictOfInterest
     from matchmaker.assignment import match_assign
-    from matchmaker.models import Match
+    from matchmaker.models import Match, MatchEvent
 
     conflict = ConflictOfInterest.objects.create(
         manager=manager, enterprise=enterprise, institution=institution, note=note.strip()
@@ -135,5 +139,5 @@ def conflict_declare(*, manager: TechnologyManager, enterprise=None, institution
     tied = Match.objects.proposed().filter(assigned_to=manager)
     tied = tied.filter(need__enterprise=enterprise) if enterprise else tied.filter(outcome__institution=institution)
     for match in tied:
-        match_assign(match=match, exclude={manager.pk})
+        match_assign(match=match, exclude={manager.pk}, kind=MatchEvent.Kind.REASSIGNED)
     return conflict

@@ -17,7 +17,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from brokers.models import ConflictOfInterest, TechnologyManager
@@ -88,6 +88,14 @@ def match_assign(*, match: Match, exclude: set[int] | None = None, kind: str = M
             )
         elif match.assigned_to_id is not None:
             Match.objects.filter(pk=match.pk).update(assigned_to=None, assigned_at=None, due_at=None)
+            # Handed back with nobody to take it: still a change of the pairing, so it is audited.
+            record_event(
+                match=match,
+                kind=kind,
+                from_status=match.status,
+                to_status=match.status,
+                data={"manager": None, "previous_manager": match.assigned_to_id},
+            )
         return False
     previous = match.assigned_to_id
     Match.objects.filter(pk=match.pk).update(assigned_to=manager, assigned_at=now, due_at=_due(now))
@@ -114,7 +122,12 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
     overdue = Match.objects.proposed().filter(due_at__lt=now, assigned_to__isnull=False)
     moved = 0
     for match in overdue:
-        Match.objects.filter(pk=match.pk).update(escalations=match.escalations + 1)
+        # F() and the status condition: a sweep running twice, or a decision in between, loses nothing.
+        bumped = Match.objects.filter(pk=match.pk, status=Match.Status.PROPOSED, due_at__lt=now).update(
+            escalations=F("escalations") + 1
+        )
+        if not bumped:
+            continue
         if match_assign(match=match, exclude={match.assigned_to_id}, kind=MatchEvent.Kind.ESCALATED):
             moved += 1
     return moved

@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from matchmaker.engine import MatchSettings, NeedDoc, NeedIndex, OutcomeDoc, OutcomeIndex, warm_up
 
@@ -105,7 +105,7 @@ def _metrics(runs: dict[str, list[str]], qrels: Qrels) -> dict[str, float]:
 def _jieba_list(text: str) -> list[str]:
     import jieba
 
-    return jieba.lcut(text)
+    return list(jieba.lcut(text))
 
 
 def baseline_runs(outcomes: list[dict[str, Any]], needs: list[dict[str, Any]], k: int = 20) -> dict[str, list[str]]:
@@ -130,10 +130,10 @@ def baseline_runs(outcomes: list[dict[str, Any]], needs: list[dict[str, Any]], k
 
 def _progress(items: Iterable[Any], label: str) -> Iterable[Any]:
     try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm
     except ImportError:
         return items
-    return tqdm(items, desc=label, file=sys.stderr, leave=False)
+    return cast(Iterable[Any], tqdm(items, desc=label, file=sys.stderr, leave=False))
 
 
 def _timed_runs(rank: Callable[[Any], Any], queries: list[Any], label: str) -> tuple[dict[str, Any], float]:
@@ -167,7 +167,7 @@ def calibrate_abstention(
     Ties go to the thresholds that wrongly abstain least, then to the lower thresholds.
     """
     keys = [key for key in CALIBRATED_RULES if answerable and answerable[0].get(key, -1.0) >= 0]
-    grids = [_thresholds([a[key] for a in answerable]) for key in keys]
+    grids = [_thresholds([x[key] for x in [*answerable, *orphans]]) for key in keys]
     best: tuple[int, int, float, dict[str, float]] = (-1, 0, 0.0, dict.fromkeys(keys, 0.0))
     for combo in itertools.product(*grids):
         rules = dict(zip(keys, combo, strict=True))

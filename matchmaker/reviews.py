@@ -64,7 +64,8 @@ def review_decide(
         )
         if approve:
             Need.objects.filter(pk=match.need_id, status=Need.Status.OPEN).update(status=Need.Status.MATCHED)
-            transaction.on_commit(lambda: notifications.notify_approved(match))
+            # robust: the decision is committed; a mail outage is logged, never turned into an error.
+            transaction.on_commit(lambda: notifications.notify_approved(match), robust=True)
     return match
 
 
@@ -75,8 +76,14 @@ def review_reopen(*, match: Match, user: AbstractBaseUser, note: str) -> Match:
         raise NotAllowedError("只有平台管理员可以重新打开已驳回的配对。")
     if not note.strip():
         raise ApplicationError("请说明重新审核的理由。", field="note")
+    rejected_by = match.decided_by_id
     reopened = Match.objects.filter(pk=match.pk, status=Match.Status.REJECTED).update(
-        status=Match.Status.PROPOSED, decided_at=None, reject_reason="", updated_at=timezone.now()
+        status=Match.Status.PROPOSED,
+        decided_by=None,
+        decided_at=None,
+        reject_reason="",
+        decision_note="",
+        updated_at=timezone.now(),
     )
     if not reopened:
         raise ConflictError("只有已驳回的配对可以重新审核。")
@@ -88,11 +95,11 @@ def review_reopen(*, match: Match, user: AbstractBaseUser, note: str) -> Match:
         from_status=Match.Status.REJECTED,
         to_status=Match.Status.PROPOSED,
         note=note.strip(),
-        data={"rejected_by": match.decided_by_id},
+        data={"rejected_by": rejected_by},
     )
     from matchmaker.assignment import match_assign
 
-    match_assign(match=match, exclude={match.decided_by_id} if match.decided_by_id else None)
+    match_assign(match=match, exclude={rejected_by} if rejected_by else None)
     return match
 
 
@@ -116,7 +123,7 @@ def review_ask(*, match: Match, manager: TechnologyManager | None, party: str, q
         note=question.strip(),
         data={"party": party, "question": asked.pk},
     )
-    transaction.on_commit(lambda: notifications.notify_question(asked))
+    transaction.on_commit(lambda: notifications.notify_question(asked), robust=True)
     return asked
 
 
@@ -132,10 +139,14 @@ def review_answer(*, question: MatchQuestion, user: AbstractBaseUser, answer: st
         raise NotAllowedError("只有被提问的一方可以答复。")
     if not answer.strip():
         raise ApplicationError("答复不能为空。", field="answer")
-    if question.answered_at is not None:
+    now = timezone.now()
+    # Conditional on "not answered yet", so of two simultaneous answers exactly one is kept.
+    won = MatchQuestion.objects.filter(pk=question.pk, answered_at__isnull=True).update(
+        answer=answer.strip(), answered_by=user, answered_at=now
+    )
+    if not won:
         raise ConflictError("该问题已答复。")
-    question.answer, question.answered_by, question.answered_at = answer.strip(), user, timezone.now()
-    question.save(update_fields=("answer", "answered_by", "answered_at"))
+    question.refresh_from_db()
     record_event(
         match=match,
         kind=MatchEvent.Kind.ANSWER,
