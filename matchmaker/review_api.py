@@ -16,6 +16,7 @@ from core.taxonomy import industry_chain_choices
 from matchmaker import deals, reviews
 from matchmaker.models import Match, MatchEvent, MatchQuestion
 from matchmaker.review_selectors import deals_for, manager_of, questions_for, reviews_for
+from needs.selectors import can_see_need_details
 
 
 class MatchEventSerializer(serializers.ModelSerializer):
@@ -172,7 +173,9 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
         payload = AskSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         question = reviews.review_ask(match=match, manager=manager_of(request.user), **payload.validated_data)
-        return Response(QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
+        return Response(
+            QuestionSerializer(question, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=ReopenSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["post"])
@@ -194,7 +197,7 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
 
 class QuestionSerializer(serializers.ModelSerializer):
     asked_by = serializers.CharField(source="asked_by.username", read_only=True)
-    match_need_title = serializers.CharField(source="match.need.title", read_only=True)
+    match_need_title = serializers.SerializerMethodField()
     match_outcome_title = serializers.CharField(source="match.outcome.title", read_only=True)
 
     class Meta:
@@ -212,6 +215,13 @@ class QuestionSerializer(serializers.ModelSerializer):
             "answered_at",
         )
         read_only_fields = fields
+
+    def get_match_need_title(self, question: MatchQuestion) -> str:
+        # An institution asked about a confidential need before approval sees only its public title.
+        need = question.match.need
+        if can_see_need_details(request_roles(self.context["request"]), need):
+            return need.title
+        return need.display_public_title()
 
 
 class AnswerSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from matchmaker.models import Match, MatchEvent
@@ -56,6 +57,9 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+            # Inside Playwright's loop the ORM gets its own connections; close them here, while they
+            # are still reachable, or PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()
 
 
 @pytest.fixture

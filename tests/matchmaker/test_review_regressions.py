@@ -46,3 +46,18 @@ def test_escalation_skips_a_pairing_decided_meanwhile(world):
     Match.objects.filter(pk=match.pk).update(status=Match.Status.APPROVED)
     assert assignment.escalate_overdue() == 0
     assert Match.objects.get(pk=match.pk).escalations == 0
+
+
+def test_a_question_about_a_confidential_need_shows_the_institution_only_its_public_title(world):
+    match = Match.objects.create(
+        need=world.confidential_need,
+        outcome=world.outcome,
+        score=0.7,
+        rank=1,
+        assigned_to=world.users["manager"].technology_manager,
+    )
+    reviews.review_ask(match=match, manager=match.assigned_to, party="outcome", question="能否小试？")
+    body = world.client("institution_member").get("/api/v1/questions/").json()["results"]
+    assert [row["match_need_title"] for row in body] == [world.confidential_need.public_title]
+    manager_view = world.client("manager").get("/api/v1/questions/").json()["results"]
+    assert manager_view[0]["match_need_title"] == world.confidential_need.title
