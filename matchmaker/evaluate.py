@@ -146,7 +146,13 @@ def _timed_runs(rank: Callable[[Any], Any], queries: list[Any], label: str) -> t
 
 
 # Abstention rules that calibration sets: Ranking.signals key -> MatchSettings threshold field.
-CALIBRATED_RULES = {"topic_score": "min_topic_score", "core_coverage": "min_core_coverage"}
+# A signal of -1 means "not available on this index" (topic_score without LSA, lexical_score with
+# it), and its rule is left out of the search.
+CALIBRATED_RULES = {
+    "topic_score": "min_topic_score",
+    "lexical_score": "min_lexical_score",
+    "core_coverage": "min_core_coverage",
+}
 
 
 def _thresholds(values: Sequence[float]) -> list[float]:

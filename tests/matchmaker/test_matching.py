@@ -7,6 +7,7 @@ import pytest
 from matchmaker import services, tasks
 from matchmaker.models import IndexBuild, LexiconSynonym, Match
 from needs.models import Need
+from outcomes.services import outcome_create
 from tests.factories import InstitutionFactory, NeedFactory, OutcomeFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,12 +95,16 @@ def test_it_abstains_when_no_outcome_is_credible(outcomes):
 def test_a_new_outcome_is_matched_against_open_needs(outcomes, django_capture_on_commit_callbacks):
     need = _need(title="燃料电池双极板腐蚀", description="PEM燃料电池金属双极板腐蚀后接触电阻升高，电堆衰减快。")
     closed = _need(title="双极板涂层", description="燃料电池双极板耐蚀导电涂层。", status=Need.Status.CLOSED)
+    # Registered through the service, as the API does: preparation and matching follow on commit.
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = OutcomeFactory(
+        outcome = outcome_create(
             institution=outcomes[0].institution,
+            created_by=None,
+            external_id="NEW-1",
             title="不锈钢双极板碳基耐蚀涂层",
             abstract="在不锈钢双极板表面沉积碳基涂层，质子交换膜燃料电池中腐蚀电流密度降低两个数量级。",
-            keywords=[],
+            industry_chain="hydrogen",
+            trl=5,
         )
     pairing = Match.objects.filter(outcome=outcome, need=need).first()
     assert pairing is not None and pairing.status == Match.Status.PROPOSED

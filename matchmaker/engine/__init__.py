@@ -1,0 +1,30 @@
+"""The matching engine: normalise → tokenise → vectorise → score → explain. Imports nothing from Django."""
+
+from ._docs import NeedDoc, OutcomeDoc, tokens_for
+from ._explain import Explanation, TermWeight
+from ._index import FORMAT_VERSION, IncompatibleIndexError, NeedIndex, OutcomeIndex, Proposal, Ranking
+from ._lexicon import Lexicon
+from ._normalize import normalize
+from ._settings import MatchSettings
+from ._tokenize import lexicon_version, tokenize, use_lexicon, warm_up
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Explanation",
+    "IncompatibleIndexError",
+    "Lexicon",
+    "MatchSettings",
+    "NeedDoc",
+    "NeedIndex",
+    "OutcomeDoc",
+    "OutcomeIndex",
+    "Proposal",
+    "Ranking",
+    "TermWeight",
+    "lexicon_version",
+    "normalize",
+    "tokenize",
+    "tokens_for",
+    "use_lexicon",
+    "warm_up",
+]

@@ -1,0 +1,56 @@
+"""The plain documents the engine works on; Django rows are converted to these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._tokenize import tokenize
+
+
+@dataclass(frozen=True)
+class OutcomeDoc:
+    """A research outcome (科技成果) as the engine sees it.
+
+    `tokens`, when given, must be ``tokens_for(doc)`` computed under the active ``lexicon_version()``;
+    it spares re-tokenising the abstract when an index is rebuilt.
+    """
+
+    id: int | str
+    title: str
+    abstract: str
+    keywords: tuple[str, ...] = ()
+    industry_chain: str | None = None
+    trl: int | None = None
+    asking_price_wan: float | None = None
+    city: str | None = None
+    tokens: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class NeedDoc:
+    """An enterprise need (产业需求) as the engine sees it; `tokens` as for OutcomeDoc."""
+
+    id: int | str
+    title: str
+    description: str
+    industry_chain: str | None = None
+    min_trl: int | None = None
+    budget_wan: float | None = None
+    city: str | None = None
+    tokens: tuple[str, ...] | None = None
+
+
+def doc_text(doc: OutcomeDoc | NeedDoc) -> str:
+    """The text whose tokens are stored for `doc`: title, body and keywords, one per line."""
+    if isinstance(doc, OutcomeDoc):
+        return "\n".join([doc.title, doc.abstract, " ".join(doc.keywords)])
+    return "\n".join([doc.title, doc.description])
+
+
+def tokens_for(doc: OutcomeDoc | NeedDoc) -> tuple[str, ...]:
+    """Tokens to store on the row (with ``lexicon_version()``) and pass back as ``doc.tokens``."""
+    return tuple(tokenize(doc_text(doc)))
+
+
+def doc_tokens(doc: OutcomeDoc | NeedDoc) -> tuple[str, ...]:
+    return doc.tokens if doc.tokens is not None else tokens_for(doc)

@@ -1,0 +1,565 @@
+"""Indexes that rank outcomes for a need (OutcomeIndex) and needs for an outcome (NeedIndex)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._docs import NeedDoc, OutcomeDoc, doc_tokens
+from ._explain import Explanation, TermWeight, find_spans
+from ._lexicon import Lexicon
+from ._normalize import normalize
+from ._settings import MatchSettings
+from ._structured import industry_part, price_part, region_part, trl_part
+from ._tokenize import CharAnalyzer, active_lexicon, lexicon_version, tokenize
+
+# Bumped whenever the pickled layout or the scoring changes; a mismatch means "rebuild the index".
+FORMAT_VERSION = 2
+# Structured fit can move a score by at most ±15 %, so a candidate this far down the text ranking
+# cannot reach the top k; scoring only these keeps a query fast on 100 000 outcomes.
+_RESCORE_DEPTH = 300
+
+
+class IncompatibleIndexError(Exception):
+    """A pickled index was built by another engine format or scikit-learn version: rebuild it."""
+
+
+@dataclass
+class Proposal:
+    """One candidate for the query, with its score, the parts of the score and an explanation.
+
+    parts:
+      text_word  cosine of word TF-IDF vectors (query expanded with related terms), in [0, 1]
+      text_char  cosine of character 1/2-gram TF-IDF vectors, in [0, 1]
+      text_lsa   cosine in the LSA space of the index (0 when the index is too small for LSA)
+      text       (1 − lsa_weight) · (word_weight · text_word + char_weight · text_char) + lsa_weight · text_lsa
+      industry   +1 same industry chain, `industry_mismatch` on different chains, 0 unknown
+      trl        +1 outcome TRL meets the need's minimum, −0.5 one level short, −1 further, 0 unknown
+      price      +1 asking price within budget, 0 within tolerance, down to −1 above, 0 unknown
+      region     +1 same city, +0.5 same province, 0 otherwise or unknown
+    score = clip(text · Π(1 + weight · part), 0, 1) over the four structured parts, so structured fit
+    moves a score by at most about ±15 % and never lifts a candidate with no text in common.
+    """
+
+    id: int | str
+    score: float
+    rank: int
+    parts: dict[str, float]
+    explanation: Explanation
+
+
+@dataclass
+class Ranking:
+    """Proposals best first, or none with `abstained` set and a short `reason` code.
+
+    `would_abstain` holds the reason rank() would have abstained for when called with
+    ``abstain=False`` (the proposals are then kept), so evaluation gets both from one call.
+    """
+
+    proposals: list[Proposal] = field(default_factory=list)
+    abstained: bool = False
+    reason: str = ""
+    would_abstain: str = ""
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+def _as_tokens(doc: Any) -> Any:
+    """Analyzer for pre-tokenised documents; module level so the vectorizer pickles."""
+    return doc
+
+
+@dataclass(frozen=True)
+class _Query:
+    tokens: tuple[str, ...]
+    title_tokens: tuple[str, ...]
+    char_text: str
+    fields: dict[str, str]
+    normalized: dict[str, str]
+    need_side: bool  # True when the query is a need (OutcomeIndex), False for an outcome
+    industry_chain: str | None
+    trl: int | None
+    price_wan: float | None
+    city: str | None
+
+
+def _need_query(need: NeedDoc, settings: MatchSettings) -> _Query:
+    return _Query(
+        tokens=doc_tokens(need),
+        title_tokens=tuple(tokenize(need.title)),
+        char_text="\n".join([need.title] * settings.query_title_boost + [need.description]),
+        fields={"title": need.title, "description": need.description},
+        normalized={"title": normalize(need.title), "description": normalize(need.description)},
+        need_side=True,
+        industry_chain=need.industry_chain,
+        trl=need.min_trl,
+        price_wan=need.budget_wan,
+        city=need.city,
+    )
+
+
+def _outcome_query(outcome: OutcomeDoc, settings: MatchSettings) -> _Query:
+    keywords = " ".join(outcome.keywords)
+    return _Query(
+        tokens=doc_tokens(outcome),
+        title_tokens=tuple(tokenize(outcome.title)) + tuple(tokenize(keywords)),
+        char_text="\n".join(
+            [outcome.title] * settings.query_title_boost + [outcome.abstract] + [keywords] * settings.query_title_boost
+        ),
+        fields={"title": outcome.title, "abstract": outcome.abstract},
+        normalized={"title": normalize(outcome.title), "abstract": normalize(outcome.abstract)},
+        need_side=False,
+        industry_chain=outcome.industry_chain,
+        trl=outcome.trl,
+        price_wan=outcome.asking_price_wan,
+        city=outcome.city,
+    )
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
+class _Index:
+    """Shared machinery; candidates are either outcomes or needs."""
+
+    _field_names: tuple[str, str]
+
+    def __init__(self, settings: MatchSettings) -> None:
+        self.settings = settings
+        self.format_version = FORMAT_VERSION
+        self.sklearn_version = _sklearn_version()
+        self.lexicon_version = lexicon_version()
+        self._ids: list[int | str] = []
+        self._texts: list[tuple[str, str, str]] = []  # title, body, keywords (for spans and coverage)
+        self._structured: list[tuple[str | None, int | None, float | None, str | None]] = []
+        self._word_vec: Any = None
+        self._char_vec: Any = None
+        self._word: Any = None
+        self._char: Any = None
+        self._lsa: Any = None
+
+    # --- pickling -------------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        # The inverse vocabularies are rebuilt on demand; storing them would only grow the artifact.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_term_list", "_char_list")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.get("format_version") != FORMAT_VERSION or state.get("sklearn_version") != _sklearn_version():
+            raise IncompatibleIndexError(
+                f"index format {state.get('format_version')} / scikit-learn {state.get('sklearn_version')}, "
+                f"engine expects {FORMAT_VERSION} / {_sklearn_version()}"
+            )
+        self.__dict__.update(state)
+
+    @property
+    def ids(self) -> list[int | str]:
+        """Candidate ids in index order."""
+        return list(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    # --- building -------------------------------------------------------------------------------
+    def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[list[str]], list[str]]:
+        s = self.settings
+        word_docs: list[list[str]] = []
+        char_docs: list[str] = []
+        for doc in docs:
+            title, body, keywords = self._doc_texts(doc)
+            tokens = list(doc_tokens(doc))
+            # doc_tokens already holds title and keywords once; repeat them to reach the boost.
+            tokens += tokenize(title) * (s.title_boost - 1)
+            if keywords:
+                tokens += tokenize(keywords) * (s.keyword_boost - 1)
+            word_docs.append(tokens)
+            char_docs.append("\n".join([title] * s.title_boost + [body] + [keywords] * s.keyword_boost))
+            self._ids.append(doc.id)
+            self._texts.append((title, body, keywords))
+            self._structured.append(self._doc_structured(doc))
+        return word_docs, char_docs
+
+    def _fit(self, docs: Sequence[Any]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        word_docs, char_docs = self._candidate_rows(docs)
+        # sublinear tf: a term repeated ten times in an abstract is not ten times as relevant.
+        self._word_vec = TfidfVectorizer(analyzer=_as_tokens, sublinear_tf=True)
+        self._char_vec = TfidfVectorizer(analyzer=CharAnalyzer(self.settings.char_ngram_sizes), sublinear_tf=True)
+        if docs:
+            # float32 halves the artifact; scores need no more than six significant digits.
+            self._word = self._word_vec.fit_transform(word_docs).tocsr().astype(np.float32)
+            self._char = self._char_vec.fit_transform(char_docs).tocsr().astype(np.float32)
+            self._fit_lsa()
+
+    def _fit_lsa(self) -> None:
+        from scipy.sparse import hstack
+        from sklearn.decomposition import TruncatedSVD
+
+        s = self.settings
+        n = len(self._ids)
+        if s.lsa_weight <= 0 or n < s.lsa_min_docs:
+            return
+        dims = min(s.lsa_dims, max(s.lsa_min_dims, n // s.lsa_docs_per_dim), n - 1)
+        svd = TruncatedSVD(n_components=dims, random_state=0)
+        embedded = svd.fit_transform(hstack([self._word, self._char]).tocsr())  # U Σ
+        sigma = np.maximum(svd.singular_values_, 1e-12)
+        # Only U and Σ are kept, not the dims × vocabulary component matrix (hundreds of MB on a
+        # large index): a query's projection q·V equals Uᵀ(X·q)/Σ, and X·q is the word plus
+        # character dot products that ranking computes anyway.
+        basis = embedded / sigma
+        norms = np.maximum(np.linalg.norm(embedded, axis=1), 1e-12)
+        self._lsa = (basis.astype(np.float32), sigma.astype(np.float32), norms.astype(np.float32))
+
+    def _doc_texts(self, doc: Any) -> tuple[str, str, str]:
+        raise NotImplementedError
+
+    def _doc_structured(self, doc: Any) -> tuple[str | None, int | None, float | None, str | None]:
+        raise NotImplementedError
+
+    def _query(self, doc: Any) -> _Query:
+        raise NotImplementedError
+
+    # --- querying -------------------------------------------------------------------------------
+    def _query_word_weights(self, query: _Query) -> dict[str, float]:
+        """Sublinear-tf × idf weights of the query's own terms, unknown terms at the maximum idf."""
+        counts: dict[str, float] = {}
+        for token in query.tokens:
+            counts[token] = counts.get(token, 0.0) + 1.0
+        for token in query.title_tokens:
+            counts[token] = counts.get(token, 0.0) + (self.settings.query_title_boost - 1)
+        vocab = self._word_vec.vocabulary_
+        idf = self._word_vec.idf_
+        unseen = math.log(len(self._ids) + 1) + 1.0
+        return {
+            term: (1.0 + math.log(tf)) * (idf[vocab[term]] if term in vocab else unseen) for term, tf in counts.items()
+        }
+
+    def _expand(self, weights: dict[str, float], lexicon: Lexicon) -> tuple[dict[str, float], dict[str, set[str]]]:
+        """Add related terms at a fraction of their source's weight; remember where each came from."""
+        expanded = dict(weights)
+        sources: dict[str, set[str]] = {term: {term} for term in weights}
+        factor = self.settings.related_weight
+        if factor <= 0:
+            return expanded, sources
+        vocab = self._word_vec.vocabulary_
+        for term, weight in weights.items():
+            for target in lexicon.related.get(term, ()):
+                # A term the query already has keeps its own weight; one no candidate uses adds nothing.
+                if target in weights or target not in vocab:
+                    continue
+                expanded[target] = max(expanded.get(target, 0.0), factor * weight)
+                sources.setdefault(target, set()).add(term)
+        return expanded, sources
+
+    def _query_vector(self, weights: dict[str, float]) -> Any:
+        from scipy.sparse import csr_matrix
+
+        vocab = self._word_vec.vocabulary_
+        # The norm includes terms no candidate uses, so a query mostly about things the index never
+        # mentions scores low against every candidate instead of high against a stray match.
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        cols = [vocab[t] for t in weights if t in vocab]
+        vals = [weights[t] / norm for t in weights if t in vocab]
+        return csr_matrix((vals, ([0] * len(cols), cols)), shape=(1, len(vocab)))
+
+    def _rank(self, doc: Any, k: int, abstain: bool) -> Ranking:
+        s = self.settings
+        if not self._ids:
+            return Ranking(abstained=abstain, reason="empty_index" if abstain else "", would_abstain="empty_index")
+        lexicon = active_lexicon()
+        query = self._query(doc)
+        weights = self._query_word_weights(query)
+        expanded, sources = self._expand(weights, lexicon)
+        q_word = self._query_vector(expanded)
+        q_char = self._char_vec.transform([query.char_text])
+        # Sparse matrix × dense vector: a sparse × sparse product costs ten times more on a big index.
+        word = self._word @ q_word.toarray().ravel().astype(np.float32)
+        char = self._char @ q_char.toarray().ravel().astype(np.float32)
+        text = s.word_weight * word + s.char_weight * char
+        lexical = text
+        lsa = np.zeros_like(text)
+        if self._lsa is not None:
+            basis, sigma, norms = self._lsa
+            # (word + char) is X·q for the stacked, separately normalised word and character vectors.
+            a = basis.T @ (word + char).astype(np.float32)
+            q_norm = float(np.linalg.norm(a / sigma)) or 1.0
+            lsa = np.maximum((basis @ a) / (norms * q_norm), 0.0)
+            text = (1 - s.lsa_weight) * lexical + s.lsa_weight * lsa
+
+        depth = min(len(text), max(_RESCORE_DEPTH, k))
+        top = np.argpartition(-text, depth - 1)[:depth] if depth < len(text) else np.arange(len(text))
+        scored: list[tuple[float, int, dict[str, float]]] = []
+        for i in top:
+            if lexical[i] <= 0.0:
+                continue  # no shared word or character: nothing to explain, never a proposal
+            parts = self._parts(query, int(i))
+            factor = (
+                (1 + s.industry_weight * parts["industry"])
+                * (1 + s.trl_weight * parts["trl"])
+                * (1 + s.price_weight * parts["price"])
+                * (1 + s.region_weight * parts["region"])
+            )
+            parts = {
+                "text_word": float(word[i]),
+                "text_char": float(char[i]),
+                "text_lsa": float(lsa[i]),
+                "text": float(text[i]),
+                **parts,
+            }
+            scored.append((min(1.0, max(0.0, float(text[i]) * factor)), int(i), parts))
+        # Ties broken by index order keep rankings reproducible across runs.
+        scored.sort(key=lambda item: (-item[0], item[1]))
+
+        signals = self._signals(
+            weights, lexicon, [i for _, i, _ in scored[: s.coverage_depth]], text, lexical, word, lsa, q_word
+        )
+        reason = self._abstain_reason(signals, bool(scored))
+        if abstain and reason:
+            return Ranking(abstained=True, reason=reason, would_abstain=reason, signals=signals)
+
+        proposals = [
+            Proposal(
+                id=self._ids[i],
+                score=score,
+                rank=rank,
+                parts=parts,
+                explanation=self._explain(query, i, q_word, q_char, sources, lexicon),
+            )
+            for rank, (score, i, parts) in enumerate(scored[:k], start=1)
+        ]
+        return Ranking(proposals=proposals, would_abstain=reason, signals=signals)
+
+    def _parts(self, query: _Query, i: int) -> dict[str, float]:
+        s = self.settings
+        chain, trl, price, city = self._structured[i]
+        if query.need_side:
+            need = (query.industry_chain, query.trl, query.price_wan, query.city)
+            outcome = (chain, trl, price, city)
+        else:
+            need = (chain, trl, price, city)
+            outcome = (query.industry_chain, query.trl, query.price_wan, query.city)
+        return {
+            "industry": industry_part(need[0], outcome[0], s),
+            "trl": trl_part(need[1], outcome[1]),
+            "price": price_part(need[2], outcome[2], s),
+            "region": region_part(need[3], outcome[3]),
+        }
+
+    # --- abstention -----------------------------------------------------------------------------
+    def _signals(
+        self,
+        weights: dict[str, float],
+        lexicon: Lexicon,
+        best: list[int],
+        text: Any,
+        lexical: Any,
+        word: Any,
+        lsa: Any,
+        q_word: Any,
+    ) -> dict[str, float]:
+        """What abstention looks at.
+
+        best_score     text score of the best candidate
+        best_word      highest word cosine over all candidates (0: no content word in common at all)
+        shared_terms   most distinct words of two or more characters (related terms included) that one of
+                       the `coverage_depth` best candidates shares with the query
+        topic_score    mean LSA cosine of the `topic_neighbours` nearest candidates: how densely the index
+                       covers the query's topic. A need that can be answered sits among the outcome that
+                       solves it and the ones that partly help; an orphan has at most a stray look-alike.
+                       (-1 when the index is too small for LSA.)
+        lexical_score  best word + character score, the stand-in for topic_score on an index too small
+                       for LSA (-1 when LSA is used)
+        core_coverage  share of the weight of the query's `core_terms` heaviest terms that appear, in any
+                       spelling or as one of their related terms, in the `coverage_depth` best candidates
+        """
+        s = self.settings
+        core = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: s.core_terms]
+        total = sum(w for _, w in core) or 1.0
+        haystacks = [normalize("\n".join(self._texts[i])) for i in best]
+        surfaces = _surfaces(lexicon)
+        covered = 0.0
+        for term, weight in core:
+            forms = set(surfaces.get(term, {term}))
+            for target in lexicon.related.get(term, ()):
+                forms |= surfaces.get(target, {target})
+            if any(form in hay for hay in haystacks for form in forms):
+                covered += weight
+        terms = self._terms()
+        query_terms = {j for j in q_word.indices if len(terms[j]) > 1}
+        shared = max((len(query_terms.intersection(self._word.getrow(i).indices)) for i in best), default=0)
+        topic = lexical_score = -1.0
+        if self._lsa is not None:
+            n = min(s.topic_neighbours, len(lsa))
+            topic = float(np.partition(lsa, len(lsa) - n)[-n:].mean())
+        else:
+            lexical_score = float(lexical.max())
+        return {
+            "best_score": float(text[best[0]]) if best else 0.0,
+            "best_word": float(word.max()),
+            "shared_terms": float(shared),
+            "topic_score": topic,
+            "lexical_score": lexical_score,
+            "core_coverage": float(covered / total),
+        }
+
+    def _abstain_reason(self, signals: dict[str, float], has_candidates: bool) -> str:
+        s = self.settings
+        if not has_candidates:
+            return "no_candidate"
+        if signals["best_word"] <= 0.0:
+            # Only stray characters in common: no word, synonym or related term is shared.
+            return "no_shared_terms"
+        if signals["shared_terms"] < s.min_shared_terms:
+            return "few_shared_terms"
+        if signals["best_score"] < s.min_score:
+            return "weak_best_score"
+        if 0 <= signals["topic_score"] < s.min_topic_score:
+            return "weak_topic_match"
+        if 0 <= signals["lexical_score"] < s.min_lexical_score:
+            return "weak_best_score"
+        if signals["core_coverage"] < s.min_core_coverage:
+            return "low_core_coverage"
+        return ""
+
+    # --- explanation ----------------------------------------------------------------------------
+    def _terms(self) -> list[str]:
+        return self._inverse("_term_list", self._word_vec)
+
+    def _char_terms(self) -> list[str]:
+        return self._inverse("_char_list", self._char_vec)
+
+    def _inverse(self, key: str, vectorizer: Any) -> list[str]:
+        # Built on first use and cached on the instance: get_feature_names_out() copies the whole
+        # vocabulary on every call.
+        terms: list[str] | None = self.__dict__.get(key)
+        if terms is None:
+            terms = [""] * len(vectorizer.vocabulary_)
+            for term, j in vectorizer.vocabulary_.items():
+                terms[j] = term
+            self.__dict__[key] = terms
+        return terms
+
+    def _explain(
+        self, query: _Query, i: int, q_word: Any, q_char: Any, sources: dict[str, set[str]], lexicon: Lexicon
+    ) -> Explanation:
+        s = self.settings
+        # Weights are each term's contribution to the `text` part of the score.
+        lexical_share = 1.0 - s.lsa_weight if self._lsa is not None else 1.0
+        terms = self._terms()
+        row = self._word.getrow(i)
+        doc_weights = dict(zip(row.indices, row.data, strict=True))
+        shared = [
+            (terms[j], lexical_share * s.word_weight * float(v) * float(doc_weights[j]))
+            for j, v in zip(q_word.indices, q_word.data, strict=True)
+            if j in doc_weights
+        ]
+        shared.sort(key=lambda item: (-item[1], item[0]))
+        chosen = shared[: s.explain_terms]
+        if len(chosen) < s.explain_terms:
+            # Words the dictionary does not know still match as character bigrams; show those too.
+            grams = self._char_terms()
+            row = self._char.getrow(i)
+            doc_weights = dict(zip(row.indices, row.data, strict=True))
+            extra = sorted(
+                (
+                    (grams[j], lexical_share * s.char_weight * float(v) * float(doc_weights[j]))
+                    for j, v in zip(q_char.indices, q_char.data, strict=True)
+                    if j in doc_weights and len(grams[j]) > 1
+                ),
+                key=lambda item: (-item[1], item[0]),
+            )
+            for gram, weight in extra:
+                if len(chosen) >= s.explain_terms:
+                    break
+                if not any(gram in term for term, _ in chosen):
+                    chosen.append((gram, weight))
+        surfaces = _surfaces(lexicon)
+        query_forms: set[str] = set()
+        cand_forms: set[str] = set()
+        for term, _ in chosen:
+            cand_forms |= surfaces.get(term, {term})
+            for source in sources.get(term, {term}):
+                query_forms |= surfaces.get(source, {source})
+        title, body, _ = self._texts[i]
+        cand_fields = {self._field_names[0]: title, self._field_names[1]: body}
+        query_spans = {
+            name: find_spans(text, query_forms, query.normalized[name]) for name, text in query.fields.items()
+        }
+        cand_spans = {name: find_spans(text, cand_forms) for name, text in cand_fields.items()}
+        explanation_terms = [TermWeight(term, weight) for term, weight in chosen]
+        if query.need_side:
+            return Explanation(explanation_terms, need_spans=query_spans, outcome_spans=cand_spans)
+        return Explanation(explanation_terms, need_spans=cand_spans, outcome_spans=query_spans)
+
+
+_surface_cache: dict[str, dict[str, set[str]]] = {}
+
+
+def _surfaces(lexicon: Lexicon) -> dict[str, set[str]]:
+    """canonical term -> every normalised spelling that maps to it (itself included)."""
+    cached = _surface_cache.get(lexicon.version)
+    if cached is None:
+        cached = {}
+        for variant, canonical in lexicon.synonyms.items():
+            cached.setdefault(canonical, {canonical}).add(variant)
+        _surface_cache.clear()
+        _surface_cache[lexicon.version] = cached
+    return cached
+
+
+class OutcomeIndex(_Index):
+    """Research outcomes, ranked for a need."""
+
+    _field_names = ("title", "abstract")
+
+    @classmethod
+    def build(cls, outcomes: Sequence[OutcomeDoc], settings: MatchSettings | None = None) -> OutcomeIndex:
+        """Index `outcomes`; pass ``doc.tokens`` from the database to skip re-tokenising."""
+        index = cls(settings or MatchSettings())
+        index._fit(outcomes)
+        return index
+
+    def rank(self, need: NeedDoc, k: int = 20, abstain: bool = True) -> Ranking:
+        """The `k` best outcomes for `need`, or an abstention when none is convincing."""
+        return self._rank(need, k, abstain)
+
+    def _doc_texts(self, doc: OutcomeDoc) -> tuple[str, str, str]:
+        return doc.title, doc.abstract, " ".join(doc.keywords)
+
+    def _doc_structured(self, doc: OutcomeDoc) -> tuple[str | None, int | None, float | None, str | None]:
+        return doc.industry_chain, doc.trl, doc.asking_price_wan, doc.city
+
+    def _query(self, doc: NeedDoc) -> _Query:
+        return _need_query(doc, self.settings)
+
+
+class NeedIndex(_Index):
+    """Open needs, ranked for a new outcome."""
+
+    _field_names = ("title", "description")
+
+    @classmethod
+    def build(cls, needs: Sequence[NeedDoc], settings: MatchSettings | None = None) -> NeedIndex:
+        """Index `needs`; pass ``doc.tokens`` from the database to skip re-tokenising."""
+        index = cls(settings or MatchSettings())
+        index._fit(needs)
+        return index
+
+    def rank(self, outcome: OutcomeDoc, k: int = 20, abstain: bool = True) -> Ranking:
+        """The `k` best needs for `outcome`, or an abstention when none is convincing."""
+        return self._rank(outcome, k, abstain)
+
+    def _doc_texts(self, doc: NeedDoc) -> tuple[str, str, str]:
+        return doc.title, doc.description, ""
+
+    def _doc_structured(self, doc: NeedDoc) -> tuple[str | None, int | None, float | None, str | None]:
+        return doc.industry_chain, doc.min_trl, doc.budget_wan, doc.city
+
+    def _query(self, doc: OutcomeDoc) -> _Query:
+        return _outcome_query(doc, self.settings)

@@ -1,0 +1,140 @@
+"""Length-preserving text normalisation: Traditional→Simplified, full-width→half-width, lower case."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from typing import Any
+
+# tw2sp also rewrites Taiwan vocabulary (矽→硅, 晶片→芯片, 雷射→激光), which plain t2s leaves alone.
+_OPENCC_CONFIG = "tw2sp"
+# Share of Han characters that must change under tw2sp before a text is treated as Traditional. Applying
+# tw2sp to Simplified text rewrites valid Simplified words (程序→进程, 介面→界面), so a stray variant
+# character in a Simplified text must not switch it on; one changed character in a short title does.
+_TRADITIONAL_SHARE = 0.02
+# Of the ten characters tw2sp maps but t2s and s2t leave alone, only 著 is also ordinary Simplified
+# (显著, 著作), so it says nothing about the script.
+_ALSO_SIMPLIFIED = frozenset("著")
+# Longest window tried when a clause has to be converted piecewise; OpenCC phrases are rarely longer.
+_WINDOW = 8
+
+_converters: dict[str, Any] = {}
+_converter_lock = threading.Lock()
+
+# Clauses are converted independently: a phrase never crosses punctuation, spaces or a script change,
+# so a length change in one clause cannot disturb the conversion of its neighbours.
+_CLAUSE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _opencc(config: str = _OPENCC_CONFIG) -> Any:
+    converter = _converters.get(config)
+    if converter is None:
+        with _converter_lock:
+            converter = _converters.get(config)
+            if converter is None:
+                import opencc
+
+                converter = _converters[config] = opencc.OpenCC(config)
+    return converter
+
+
+def is_traditional(text: str) -> bool:
+    """Guess whether `text` is written in Traditional script (Taiwan usage included)."""
+    han = len(_HAN.findall(text))
+    if not han:
+        return False
+    converted = _opencc().convert(text)
+    plain = _opencc("t2s").convert(text)
+    if len(converted) != len(text) or len(plain) != len(text):
+        return True
+    changed = sum(
+        1 for a, b, c in zip(text, converted, plain, strict=True) if a != b and _is_traditional_evidence(a, c)
+    )
+    return changed > 0 and changed >= _TRADITIONAL_SHARE * han
+
+
+def _is_traditional_evidence(ch: str, t2s_in_context: str) -> bool:
+    # Not evidence: a phrase-only change (程序→进程 is Taiwan vocabulary in characters Simplified uses
+    # too); a Simplified character that doubles as a rare variant (坏→坯); and a character that t2s
+    # changes alone but keeps in its context. Taiwan-only characters (矽→硅) are evidence.
+    if ch in _ALSO_SIMPLIFIED or _convert_char(ch) == ch or _is_simplified_form(ch):
+        return False
+    return t2s_in_context != ch or _t2s_char(ch) == ch
+
+
+@lru_cache(maxsize=65536)
+def _t2s_char(ch: str) -> str:
+    out = _opencc("t2s").convert(ch)
+    return out if len(out) == 1 else ch
+
+
+@lru_cache(maxsize=65536)
+def _is_simplified_form(ch: str) -> bool:
+    return bool(_opencc("s2t").convert(ch) != ch)
+
+
+_HALF_WIDTH = {0x3000: 0x20, **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}}
+
+
+def _width_and_case(ch: str) -> str:
+    code = ord(ch)
+    if code == 0x3000:
+        return " "
+    if 0xFF01 <= code <= 0xFF5E:
+        ch = chr(code - 0xFEE0)
+    low = ch.lower()
+    # A few letters (e.g. "İ") lower-case to two code points; keeping the original keeps offsets valid.
+    return low if len(low) == 1 else ch
+
+
+@lru_cache(maxsize=65536)
+def _convert_char(ch: str) -> str:
+    out = _opencc().convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def _convert_piecewise(clause: str) -> str:
+    # Greedy longest window whose conversion keeps its length; phrases that would change the length
+    # (記憶體→内存) end up converted character by character, which still simplifies every character.
+    out: list[str] = []
+    i = 0
+    n = len(clause)
+    while i < n:
+        for size in range(min(_WINDOW, n - i), 1, -1):
+            piece = clause[i : i + size]
+            converted = _opencc().convert(piece)
+            if len(converted) == size:
+                out.append(converted)
+                i += size
+                break
+        else:
+            out.append(_convert_char(clause[i]))
+            i += 1
+    return "".join(out)
+
+
+def _convert_clause(clause: str) -> str:
+    if not _HAN.search(clause):
+        return clause
+    converted = str(_opencc().convert(clause))
+    if len(converted) == len(clause):
+        return converted
+    return _convert_piecewise(clause)
+
+
+def normalize(text: str) -> str:
+    """Return `text` in Simplified script, half-width and lower case, with exactly the same length.
+
+    Offsets computed on the result are valid on the input, which is how explanation spans are found.
+    """
+    if not text:
+        return ""
+    folded = text.translate(_HALF_WIDTH).lower()
+    if len(folded) != len(text):
+        folded = "".join(_width_and_case(ch) for ch in text)
+    # Simplified text is left alone: its output is then Simplified, which also makes the function idempotent.
+    if not is_traditional(folded):
+        return folded
+    return "".join(_convert_clause(m.group()) for m in _CLAUSE.finditer(folded))

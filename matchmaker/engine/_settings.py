@@ -1,0 +1,107 @@
+"""Every weight and threshold of the matcher, with the reason for its value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Weights and thresholds; see matchmaker/engine/README.md for how they were chosen."""
+
+    # --- text representation -------------------------------------------------------------------
+    # Field boosts: how many times the candidate's title / keywords and the query's title count
+    # (under sublinear tf, and in the character n-grams). 1 means no boost. Boosting titles is the
+    # textbook move, but on the dev bench it cost 0.005 nDCG need→outcome and 0.025 outcome→need
+    # (2/2/2 and 2/1/2 against 1/1/1): need titles are plant-floor symptoms and outcome keywords
+    # academic jargon, so repeating either widens the vocabulary gap instead of naming the topic.
+    title_boost: int = 1
+    keyword_boost: int = 1
+    query_title_boost: int = 1
+
+    # Character unigrams and bigrams, the classic pairing for Chinese retrieval: bigrams catch
+    # two-character words jieba splits differently, unigrams give partial credit across variants.
+    # Measured on the dev bench: (1, 2) beat (2,), (2, 3), (1, 2, 3) and (2, 3, 4).
+    char_ngram_sizes: tuple[int, ...] = (1, 2)
+
+    # --- text relevance -------------------------------------------------------------------------
+    # Word TF-IDF is precise when the dictionary knows the terms; character n-grams catch the terms
+    # it does not know. Dev bench (nDCG@10 need→outcome / outcome→need): words only 0.738 / 0.796,
+    # characters only 0.745 / 0.830, 0.6/0.4 0.741 / 0.850; 0.5/0.5 and 0.7/0.3 within 0.01.
+    word_weight: float = 0.6
+    char_weight: float = 0.4
+    # Related terms (problem → technique, from related.tsv) are a guess about what the query means,
+    # so they enter the query vector at a fraction of the source term's weight. Dev bench: off
+    # costs 0.013 nDCG need→outcome; 0.2 to 0.5 are within 0.005 of each other.
+    related_weight: float = 0.35
+
+    # Latent semantic analysis over the candidates' own word and character vectors: terms that keep
+    # company in the corpus (a symptom and the technique that cures it) pull together, which bridges
+    # part of the plant-floor / academic vocabulary gap. Blended into the text score at `lsa_weight`.
+    # One latent dimension per `lsa_docs_per_dim` candidates, at most `lsa_dims`: too many dimensions
+    # turn LSA back into plain TF-IDF, too few blur neighbouring topics. On the dev bench (210
+    # outcomes) 50 dimensions (≈ n/4) beat 30 and 80, and weight 0.3 beat 0.1 and 0.2 (LSA off:
+    # nDCG 0.682 instead of 0.741); the cap keeps a 100 000-outcome build under two minutes. Below
+    # `lsa_min_dims` topics blur together (15 dimensions on the 60 dev needs cost 0.03 nDCG).
+    lsa_dims: int = 300
+    lsa_min_dims: int = 50
+    lsa_docs_per_dim: int = 4
+    lsa_weight: float = 0.3
+    # On fewer candidates than this there are too few documents per topic for latent topics to be
+    # more than noise; plain TF-IDF is used alone (and the topic abstention rule is skipped).
+    lsa_min_docs: int = 100
+
+    # --- structured fit -------------------------------------------------------------------------
+    # Each part is in [-1, 1] (0 when a value is missing, so missing is neutral) and multiplies the
+    # text score by (1 + weight * part): an irrelevant candidate stays irrelevant however well its
+    # TRL or price fits, and the whole structured fit moves a score by at most ±15 %.
+    industry_weight: float = 0.05
+    trl_weight: float = 0.05
+    price_weight: float = 0.03
+    region_weight: float = 0.02
+    # A different industry chain is weak evidence against a pairing, because technology transfer
+    # often crosses chains (a photonics process for a car-parts maker).
+    industry_mismatch: float = -0.5
+    # An asking price up to this multiple of the budget is still negotiable.
+    price_tolerance: float = 1.5
+
+    # --- abstention -----------------------------------------------------------------------------
+    # rank() abstains when no candidate shares a word with the query, or when any rule below fires
+    # (Ranking.signals holds the values). Thresholds were calibrated with
+    #   python -m matchmaker.evaluate ../shared/bench/dev --calibrate 0.08
+    # which picks the thresholds that abstain on the most orphans while wrongly abstaining on at most
+    # 8 % of answerable needs (a margin under the 10 % target), and checks them by leave-one-out.
+    # They are cosines in this index's LSA space, so they depend on the corpus: recalibrate on
+    # labelled needs and orphans when the outcome library grows by an order of magnitude.
+    #
+    # One word in common is a coincidence (优化, 成本), not a match: at least this many distinct words
+    # of two or more characters, related terms included, must be shared with one of the best
+    # candidates. Not calibrated but set a priori: every answerable dev need shares three or more.
+    min_shared_terms: int = 2
+    # Best text score: no floor; calibration found no gain above 0.
+    min_score: float = 0.0
+    # Topic density, the mean LSA cosine of the `topic_neighbours` nearest candidates. An answerable
+    # need sits among the outcome that solves it and those that partly help; an orphan has at most a
+    # stray look-alike, so the mean over five neighbours separates them where the best score alone
+    # cannot (on the dev bench a threshold on the best score alone caught 33–44 % of orphans at the
+    # same cost; the best LSA cosine alone 50–56 %, the mean of five 72 %).
+    topic_neighbours: int = 5
+    min_topic_score: float = 0.527
+    # On an index too small for LSA (fewer than `lsa_min_docs` candidates) the topic rule cannot run;
+    # the best word + character score stands in for it. Calibrated the same way with LSA switched
+    # off (`--set lsa_weight=0 --calibrate 0.08`): 44 % of orphans at 5 % of answerable needs, which
+    # is why the topic rule is preferred wherever the index is large enough. Cosines run higher on
+    # small corpora (idf is compressed), so on the small indexes that use it the threshold is lenient.
+    min_lexical_score: float = 0.095
+    # Core coverage: the share of the weight of the query's `core_terms` heaviest terms found, in any
+    # spelling or through a related term, in the `coverage_depth` best candidates. Look-alikes share
+    # a need's setting (its material, its machine) but not its problem, so they cover little of the
+    # core. Plant-floor wording also lowers coverage for answerable needs, so the threshold is low.
+    core_terms: int = 6
+    coverage_depth: int = 3
+    min_core_coverage: float = 0.067
+    # Calibrated together (dev bench, 60 answerable needs, 18 orphans): 83 % of orphans abstained,
+    # 5 % of answerable needs wrongly; leave-one-out 78 % / 5 %.
+
+    # --- explanation ----------------------------------------------------------------------------
+    explain_terms: int = 8

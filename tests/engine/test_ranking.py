@@ -1,0 +1,186 @@
+import dataclasses
+import pickle
+
+import pytest
+
+from matchmaker.engine import (
+    IncompatibleIndexError,
+    MatchSettings,
+    NeedDoc,
+    NeedIndex,
+    OutcomeDoc,
+    OutcomeIndex,
+    Ranking,
+    tokens_for,
+)
+
+from .corpus import NEEDS, OUTCOMES
+
+NEED = {need.id: need for need in NEEDS}
+
+
+@pytest.fixture(scope="module")
+def index() -> OutcomeIndex:
+    return OutcomeIndex.build(OUTCOMES)
+
+
+@pytest.mark.parametrize(("need_id", "expected"), [("n-weld", 1), ("n-sic", 2), ("n-uav", 7)])
+def test_the_outcome_that_solves_the_need_ranks_first(index: OutcomeIndex, need_id: str, expected: int) -> None:
+    ranking = index.rank(NEED[need_id], k=5, abstain=False)
+    assert ranking.proposals[0].id == expected
+
+
+def test_proposals_are_ordered_and_scored_in_unit_range(index: OutcomeIndex) -> None:
+    ranking = index.rank(NEED["n-weld"], k=5)
+    assert not ranking.abstained and ranking.reason == ""
+    assert [p.rank for p in ranking.proposals] == list(range(1, len(ranking.proposals) + 1))
+    scores = [p.score for p in ranking.proposals]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert len(ranking.proposals) <= 5
+    assert {"text_word", "text_char", "text", "industry", "trl", "price", "region"} <= set(ranking.proposals[0].parts)
+
+
+def test_the_right_outcome_wins_across_scripts_and_acronyms(index: OutcomeIndex) -> None:
+    # n-sic is Simplified with "SiC", outcome 2 is Traditional with 碳化矽 and 模組.
+    top = index.rank(NEED["n-sic"], k=1, abstain=False).proposals[0]
+    assert top.id == 2
+    assert top.parts["text_word"] > 0.2
+
+
+def test_a_nonsense_need_is_abstained(index: OutcomeIndex) -> None:
+    nonsense = NeedDoc(id="x", title="周末去公园野餐", description="天气晴朗，带上面包和水果，和朋友一起放风筝。")
+    ranking = index.rank(nonsense, k=5)
+    assert ranking.abstained
+    assert ranking.proposals == []
+    assert ranking.reason in {"no_candidate", "no_shared_terms"}
+
+
+def test_a_need_sharing_only_stray_characters_is_abstained(index: OutcomeIndex) -> None:
+    # 表 and 面 occur in outcome 4 (表面), but no word does.
+    ranking = index.rank(NeedDoc(id="x", title="手表表盘", description="面条"), k=5)
+    assert ranking.abstained and ranking.reason == "no_shared_terms"
+
+
+def test_one_word_in_common_is_a_coincidence_not_a_match(index: OutcomeIndex) -> None:
+    # Shares only 优化 (with outcomes 1 and 8).
+    need = NeedDoc(id="x", title="外卖骑手排班优化", description="我们想优化外卖骑手的排班和薪酬结算流程。")
+    ranking = index.rank(need, k=5)
+    assert ranking.abstained and ranking.reason == "few_shared_terms"
+    assert ranking.signals["shared_terms"] == 1
+    assert not index.rank(NEED["n-uav"], k=5).abstained
+
+
+def test_abstain_false_keeps_the_ranked_list_and_says_why_it_would_abstain() -> None:
+    strict = OutcomeIndex.build(OUTCOMES, MatchSettings(min_score=0.9))
+    held = strict.rank(NEED["n-weld"], k=5, abstain=True)
+    kept = strict.rank(NEED["n-weld"], k=5, abstain=False)
+    assert held.abstained and held.reason == "weak_best_score" and held.proposals == []
+    assert not kept.abstained and kept.reason == "" and kept.proposals[0].id == 1
+    assert kept.would_abstain == "weak_best_score"
+    assert kept.signals["best_score"] == pytest.approx(kept.proposals[0].parts["text"])
+
+
+def test_low_core_coverage_abstains_when_the_best_candidates_miss_the_core() -> None:
+    # Outcome 4 shares 铝合金 with the need, but not 焊缝 / 气孔 / 托盘, the need's core.
+    only_coverage = MatchSettings(min_core_coverage=0.3, min_shared_terms=0)
+    index = OutcomeIndex.build([OUTCOMES[3], OUTCOMES[5]], only_coverage)
+    ranking = index.rank(NEED["n-weld"], k=5)
+    assert ranking.abstained and ranking.reason == "low_core_coverage"
+    covered = OutcomeIndex.build(OUTCOMES, only_coverage).rank(NEED["n-weld"], k=5)
+    assert not covered.abstained and covered.signals["core_coverage"] >= 0.3
+
+
+def test_related_terms_bring_in_the_technique_for_a_symptom() -> None:
+    need = NeedDoc(id="warp", title="壁板固化后翘曲", description="碳纤维壁板出罐后翘曲，装配间隙超差。")
+    with_related = OutcomeIndex.build(OUTCOMES).rank(need, k=8, abstain=False)
+    without = OutcomeIndex.build(OUTCOMES, MatchSettings(related_weight=0.0)).rank(need, k=8, abstain=False)
+
+    def word_score(ranking: Ranking) -> float:
+        return next(p.parts["text_word"] for p in ranking.proposals if p.id == 5)
+
+    assert with_related.proposals[0].id == 5
+    assert word_score(with_related) > word_score(without)
+
+
+def _twins(**differences: dict) -> list[OutcomeDoc]:
+    base = OUTCOMES[0]
+    return [dataclasses.replace(base, id=key, **values) for key, values in differences.items()]
+
+
+@pytest.mark.parametrize(
+    ("twins", "winner", "part"),
+    [
+        ({"mature": {"trl": 7}, "early": {"trl": 3}}, "mature", "trl"),
+        ({"cheap": {"asking_price_wan": 100}, "dear": {"asking_price_wan": 900}}, "cheap", "price"),
+        ({"local": {"city": "西安市"}, "far": {"city": "深圳"}}, "local", "region"),
+        ({"same": {"industry_chain": "photonics"}, "other": {"industry_chain": "hydrogen"}}, "same", "industry"),
+    ],
+)
+def test_structured_fit_reorders_equal_texts(twins: dict, winner: str, part: str) -> None:
+    need = dataclasses.replace(NEED["n-weld"], budget_wan=150, industry_chain="photonics")
+    ranking = OutcomeIndex.build(_twins(**twins)).rank(need, k=2, abstain=False)
+    first, second = ranking.proposals
+    assert first.id == winner
+    assert first.parts[part] > second.parts[part]
+    assert first.parts["text"] == pytest.approx(second.parts["text"])
+
+
+def test_missing_structured_values_are_neutral() -> None:
+    bare = NeedDoc(id="bare", title=NEED["n-weld"].title, description=NEED["n-weld"].description)
+    outcome = dataclasses.replace(OUTCOMES[0], trl=None, asking_price_wan=None, city=None)
+    proposal = OutcomeIndex.build([outcome, OUTCOMES[3]]).rank(bare, k=1, abstain=False).proposals[0]
+    assert all(proposal.parts[p] == 0.0 for p in ("industry", "trl", "price", "region"))
+    assert proposal.score == pytest.approx(proposal.parts["text"])
+
+
+def test_text_relevance_dominates_structured_fit() -> None:
+    # The irrelevant outcome fits every structured criterion, the relevant one none of them.
+    need = dataclasses.replace(NEED["n-weld"], budget_wan=50, industry_chain="photonics")
+    relevant = dataclasses.replace(OUTCOMES[0], trl=3, asking_price_wan=500, city="深圳", industry_chain="hydrogen")
+    fitting = dataclasses.replace(OUTCOMES[3], trl=9, asking_price_wan=10, city="西安", industry_chain="photonics")
+    ranking = OutcomeIndex.build([fitting, relevant, *OUTCOMES[4:]]).rank(need, k=2, abstain=False)
+    assert ranking.proposals[0].id == relevant.id
+
+
+def test_need_index_ranks_needs_for_a_new_outcome() -> None:
+    index = NeedIndex.build(NEEDS)
+    assert index.rank(OUTCOMES[1], k=3, abstain=False).proposals[0].id == "n-sic"
+    top = index.rank(OUTCOMES[0], k=3).proposals[0]
+    assert top.id == "n-weld"
+    assert top.parts["trl"] == 1.0  # outcome TRL 6 meets the need's minimum of 6
+    assert top.parts["region"] == 1.0
+
+
+def test_precomputed_tokens_are_used_instead_of_the_text() -> None:
+    stored = [dataclasses.replace(o, tokens=tokens_for(o)) for o in OUTCOMES]
+    same = OutcomeIndex.build(stored).rank(NEED["n-weld"], k=3, abstain=False)
+    fresh = OutcomeIndex.build(OUTCOMES).rank(NEED["n-weld"], k=3, abstain=False)
+    assert [p.id for p in same.proposals] == [p.id for p in fresh.proposals]
+    assert [p.score for p in same.proposals] == pytest.approx([p.score for p in fresh.proposals])
+
+    # Tokens of another text would change the word score: proof they are read.
+    wrong = [dataclasses.replace(o, tokens=("光纤光栅",)) for o in OUTCOMES]
+    top = OutcomeIndex.build(wrong).rank(NEED["n-weld"], k=1, abstain=False).proposals[0]
+    assert top.parts["text_word"] != pytest.approx(fresh.proposals[0].parts["text_word"])
+
+
+def test_index_survives_a_pickle_round_trip(index: OutcomeIndex) -> None:
+    restored = pickle.loads(pickle.dumps(index))
+    assert restored.ids == index.ids == [o.id for o in OUTCOMES]
+    before = index.rank(NEED["n-sic"], k=5)
+    after = restored.rank(NEED["n-sic"], k=5)
+    assert [(p.id, p.score) for p in after.proposals] == [(p.id, p.score) for p in before.proposals]
+    assert after.proposals[0].explanation.to_dict() == before.proposals[0].explanation.to_dict()
+
+
+def test_an_index_from_another_engine_format_refuses_to_load(index: OutcomeIndex) -> None:
+    state = dict(index.__dict__, format_version=-1)
+    stale = OutcomeIndex.__new__(OutcomeIndex)
+    with pytest.raises(IncompatibleIndexError):
+        stale.__setstate__(state)
+
+
+def test_an_empty_index_abstains() -> None:
+    ranking = OutcomeIndex.build([]).rank(NEED["n-weld"])
+    assert ranking.abstained and ranking.proposals == []
