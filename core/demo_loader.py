@@ -56,7 +56,10 @@ def _date(value: str | None) -> dt.date | None:
 
 @transaction.atomic
 def load_demo(path: Path = DEMO_FILE) -> DemoSummary:
-    """Create or refresh every demo row; running it twice changes nothing."""
+    """Create or refresh every demo row; running it twice changes nothing.
+
+    Outcomes go in before needs, so each need is matched against the whole outcome library.
+    """
     data = json.loads(path.read_text(encoding="utf-8"))
     summary = DemoSummary()
     _user(DEMO_ADMIN, first_name="平台管理员", email="admin@example.com", staff=True)
@@ -95,6 +98,16 @@ def load_demo(path: Path = DEMO_FILE) -> DemoSummary:
         )
         summary.managers += 1
 
+    for row in data["outcomes"]:
+        institution = institutions[row["institution"]]
+        fields = {k: v for k, v in row.items() if k not in ("institution",)}
+        fields["asking_price_wan"] = _money(fields.get("asking_price_wan"))
+        existing = Outcome.objects.filter(institution=institution, external_id=row["external_id"]).first()
+        if existing is None:
+            outcome_create(institution=institution, created_by=None, **fields)
+        else:
+            outcome_update(outcome=existing, **fields)
+        summary.outcomes += 1
     for row in data["needs"]:
         enterprise = enterprises[row["enterprise"]]
         fields = {k: v for k, v in row.items() if k != "enterprise"}
@@ -107,14 +120,4 @@ def load_demo(path: Path = DEMO_FILE) -> DemoSummary:
             need_update(need=existing, **fields)
         summary.needs += 1
 
-    for row in data["outcomes"]:
-        institution = institutions[row["institution"]]
-        fields = {k: v for k, v in row.items() if k not in ("institution",)}
-        fields["asking_price_wan"] = _money(fields.get("asking_price_wan"))
-        existing = Outcome.objects.filter(institution=institution, external_id=row["external_id"]).first()
-        if existing is None:
-            outcome_create(institution=institution, created_by=None, **fields)
-        else:
-            outcome_update(outcome=existing, **fields)
-        summary.outcomes += 1
     return summary

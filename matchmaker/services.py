@@ -137,6 +137,14 @@ def _store_proposals(
     return len(pairs) - decided, len(stale), decided
 
 
+def _worth_reviewing(proposals: list[engine.Proposal]) -> list[engine.Proposal]:
+    """Drop the tail that scores far below the best (MATCHMAKER_MIN_SCORE_RATIO)."""
+    if not proposals:
+        return proposals
+    floor = settings.MATCHMAKER_MIN_SCORE_RATIO * max(p.score for p in proposals)
+    return [p for p in proposals if p.score >= floor]
+
+
 def match_refresh_for_need(*, need: Need) -> RefreshResult:
     """Score a need against the outcome index and refresh its proposed matches.
 
@@ -147,7 +155,7 @@ def match_refresh_for_need(*, need: Need) -> RefreshResult:
         return RefreshResult(0, 0, 0, False, "need_not_open")
     index = current_outcome_index()
     ranking = index.rank(need_doc(need), k=settings.MATCHMAKER_PROPOSALS_PER_NEED)
-    pairs = [(need.pk, int(p.id), p) for p in ranking.proposals]
+    pairs = [(need.pk, int(p.id), p) for p in _worth_reviewing(ranking.proposals)]
     with transaction.atomic():
         Need.objects.select_for_update().filter(pk=need.pk).first()
         proposed, removed, decided = _store_proposals(
@@ -171,7 +179,7 @@ def match_refresh_for_outcome(*, outcome: Outcome) -> RefreshResult:
         return RefreshResult(0, 0, 0, False, "outcome_not_available")
     index = current_need_index()
     ranking = index.rank(outcome_doc(outcome), k=settings.MATCHMAKER_PROPOSALS_PER_OUTCOME)
-    pairs = [(int(p.id), outcome.pk, p) for p in ranking.proposals]
+    pairs = [(int(p.id), outcome.pk, p) for p in _worth_reviewing(ranking.proposals)]
     with transaction.atomic():
         Outcome.objects.select_for_update().filter(pk=outcome.pk).first()
         proposed, removed, decided = _store_proposals(

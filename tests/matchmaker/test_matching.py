@@ -142,3 +142,11 @@ def test_the_sweep_matches_needs_whose_task_was_lost(outcomes):
     Need.objects.filter(pk=need.pk).update(match_state=Need.MatchState.PENDING)
     assert tasks.sweep_unmatched() >= 1
     assert Match.objects.filter(need=need, status=Match.Status.PROPOSED).exists()
+
+
+def test_proposals_far_below_the_best_are_not_put_before_a_manager(outcomes, settings):
+    settings.MATCHMAKER_MIN_SCORE_RATIO = 1.0
+    need = _need()
+    proposed = Match.objects.filter(need=need, source=Match.Source.NEED, status=Match.Status.PROPOSED)
+    assert proposed.count() == 1
+    assert proposed.get().outcome == outcomes[0]
