@@ -13,14 +13,14 @@ from rest_framework.response import Response
 from brokers import services
 from brokers.models import ConflictOfInterest, TechnologyManager
 from core.access import request_roles
-from core.api_fields import IndustryChainField, StringListField
+from core.api_fields import IndustryChainField, SlugField, StringListField
 from core.permissions import ReadOnlyOrStaff
 from needs.models import Enterprise
 from outcomes.models import Institution
 
 
 class TechnologyManagerSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all())
+    user = SlugField(slug_field="username", queryset=get_user_model().objects.all())
     name = serializers.SerializerMethodField()
     specialties = serializers.ListField(child=IndustryChainField(), max_length=40, required=False)
     regions = StringListField(required=False, item_max_length=50)
@@ -135,12 +135,8 @@ class TechnologyManagerViewSet(
 
 
 class ConflictOfInterestSerializer(serializers.ModelSerializer):
-    enterprise = serializers.SlugRelatedField(
-        slug_field="code", queryset=Enterprise.objects.all(), required=False, allow_null=True
-    )
-    institution = serializers.SlugRelatedField(
-        slug_field="code", queryset=Institution.objects.all(), required=False, allow_null=True
-    )
+    enterprise = SlugField(slug_field="code", queryset=Enterprise.objects.all(), required=False, allow_null=True)
+    institution = SlugField(slug_field="code", queryset=Institution.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = ConflictOfInterest

@@ -31,3 +31,16 @@ class StringListField(serializers.ListField):
         super().__init__(
             child=serializers.CharField(max_length=item_max_length, allow_blank=False, trim_whitespace=True), **kwargs
         )
+
+
+class SlugField(serializers.SlugRelatedField):
+    """A related object named by a slug; NUL characters are a 400, not a database error.
+
+    DRF's CharField refuses NUL, but a slug lookup sends the text straight to the
+    database, and PostgreSQL cannot hold NUL in a string parameter.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from core.access import request_roles
-from core.api_fields import IndustryChainField, transfer_mode_list
+from core.api_fields import IndustryChainField, SlugField, transfer_mode_list
 from core.permissions import IsEnterpriseMemberToWrite
 from needs import services
 from needs.filters import NeedFilter
@@ -90,7 +90,7 @@ class EnterpriseViewSet(
 
 
 class NeedSerializer(serializers.ModelSerializer):
-    enterprise = serializers.SlugRelatedField(slug_field="code", queryset=Enterprise.objects.all())
+    enterprise = SlugField(slug_field="code", queryset=Enterprise.objects.all())
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     industry_chain = IndustryChainField()
     description = serializers.CharField(max_length=TEXT_MAX)

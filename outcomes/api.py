@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from core.access import request_roles
-from core.api_fields import IndustryChainField, StringListField, transfer_mode_list
+from core.api_fields import IndustryChainField, SlugField, StringListField, transfer_mode_list
 from core.permissions import IsInstitutionMemberToWrite
 from outcomes import services
 from outcomes.filters import OutcomeFilter
@@ -74,7 +74,7 @@ class InstitutionViewSet(
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
-    institution = serializers.SlugRelatedField(slug_field="code", queryset=Institution.objects.all())
+    institution = SlugField(slug_field="code", queryset=Institution.objects.all())
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     city = serializers.CharField(source="institution.city", read_only=True)
     industry_chain = IndustryChainField()
