@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.access import request_roles
 from core.models import TransferMode
 from core.taxonomy import industry_chain_choices
 
@@ -44,3 +45,29 @@ class SlugField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class PartyContactSerializer(serializers.ModelSerializer):
+    """An enterprise or institution whose contact details only some readers see.
+
+    Its own members, valid managers and staff see them; the other side of a pairing sees
+    them once a manager approved it (the `released_*` sets of core.access.Roles).
+    """
+
+    private_fields: tuple[str, ...] = ("contact_name", "contact_phone", "contact_email")
+    member_ids: str = ""
+    released_ids: str = ""
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        roles = request_roles(self.context["request"])
+        may_see = (
+            roles.staff
+            or roles.valid_manager
+            or instance.pk in getattr(roles, self.member_ids)
+            or instance.pk in getattr(roles, self.released_ids)
+        )
+        if not may_see:
+            for name in self.private_fields:
+                data.pop(name, None)
+        return data

@@ -28,23 +28,49 @@ class IsStaff(BasePermission):
         return bool(request.user and request.user.is_staff)
 
 
-class IsEnterpriseMemberToWrite(BasePermission):
-    """Reads are open (the queryset limits them); writes need membership of an enterprise."""
+class _MemberToWrite(BasePermission):
+    """Reads are open (the queryset limits them); writes need membership of some party.
 
+    `member_ids` names the Roles attribute holding the user's parties of that kind.
+    """
+
+    member_ids: str = ""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS or _unrouted(view):
+            return True
+        return bool(getattr(request_roles(request), self.member_ids))
+
+
+class IsEnterpriseMemberToWrite(_MemberToWrite):
     message = "只有企业成员可以发布或修改需求。"
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS or _unrouted(view):
-            return True
-        return bool(request_roles(request).enterprise_ids)
+    member_ids = "enterprise_ids"
 
 
-class IsInstitutionMemberToWrite(BasePermission):
-    """Reads are open (the queryset limits them); writes need membership of an institution."""
-
+class IsInstitutionMemberToWrite(_MemberToWrite):
     message = "只有高校院所成员可以登记或修改成果。"
+    member_ids = "institution_ids"
+
+
+class _PartyDirectoryPermission(_MemberToWrite):
+    """A directory of parties: anyone reads; staff create; staff and the party's own members edit."""
 
     def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS or _unrouted(view):
+        if request.method not in SAFE_METHODS and view.action == "create":
+            return bool(request.user and request.user.is_staff)
+        return request.user.is_staff or super().has_permission(request, view)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in SAFE_METHODS:
             return True
-        return bool(request_roles(request).institution_ids)
+        return request.user.is_staff or obj.pk in getattr(request_roles(request), self.member_ids)
+
+
+class EnterpriseDirectoryPermission(_PartyDirectoryPermission):
+    message = "只有平台管理员或本企业成员可以修改企业信息。"
+    member_ids = "enterprise_ids"
+
+
+class InstitutionDirectoryPermission(_PartyDirectoryPermission):
+    message = "只有平台管理员或本机构成员可以修改机构信息。"
+    member_ids = "institution_ids"

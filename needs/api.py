@@ -7,8 +7,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from core.access import request_roles
-from core.api_fields import IndustryChainField, SlugField, transfer_mode_list
-from core.permissions import IsEnterpriseMemberToWrite
+from core.api_fields import IndustryChainField, PartyContactSerializer, SlugField, transfer_mode_list
+from core.permissions import EnterpriseDirectoryPermission, IsEnterpriseMemberToWrite
 from needs import services
 from needs.filters import NeedFilter
 from needs.models import TEXT_MAX, Enterprise, Need
@@ -17,7 +17,10 @@ from needs.selectors import can_edit_need, can_see_need_details, needs_visible_t
 _PRIVATE_ENTERPRISE_FIELDS = ("credit_code", "contact_name", "contact_phone", "contact_email")
 
 
-class EnterpriseSerializer(serializers.ModelSerializer):
+class EnterpriseSerializer(PartyContactSerializer):
+    private_fields = _PRIVATE_ENTERPRISE_FIELDS
+    member_ids = "enterprise_ids"
+    released_ids = "released_enterprise_ids"
     industry_chain = IndustryChainField()
 
     class Meta:
@@ -38,34 +41,6 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         # The check digit test ignores case; store one spelling so the unique constraint sees duplicates.
         return value.strip().upper()
 
-    def to_representation(self, instance: Enterprise) -> dict:
-        data = super().to_representation(instance)
-        roles = request_roles(self.context["request"])
-        # Contact details are released to the other party only through an approved pairing.
-        if not (
-            roles.staff
-            or roles.valid_manager
-            or instance.pk in roles.enterprise_ids
-            or instance.pk in roles.released_enterprise_ids
-        ):
-            for name in _PRIVATE_ENTERPRISE_FIELDS:
-                data.pop(name, None)
-        return data
-
-
-class EnterpriseWritePermission(IsEnterpriseMemberToWrite):
-    """Staff create enterprises; staff and the enterprise's own members edit them."""
-
-    def has_permission(self, request, view) -> bool:
-        if view.action == "create":
-            return bool(request.user and request.user.is_staff)
-        return request.user.is_staff or super().has_permission(request, view)
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return True
-        return request.user.is_staff or obj.pk in request_roles(request).enterprise_ids
-
 
 class EnterpriseViewSet(
     mixins.ListModelMixin,
@@ -78,7 +53,7 @@ class EnterpriseViewSet(
 
     queryset = Enterprise.objects.all()
     serializer_class = EnterpriseSerializer
-    permission_classes = [EnterpriseWritePermission]
+    permission_classes = [EnterpriseDirectoryPermission]
     filterset_fields = ("city", "industry_chain")
     ordering_fields = ("code", "name", "created_at")
 

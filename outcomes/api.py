@@ -6,8 +6,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from core.access import request_roles
-from core.api_fields import IndustryChainField, SlugField, StringListField, transfer_mode_list
-from core.permissions import IsInstitutionMemberToWrite
+from core.api_fields import (
+    IndustryChainField,
+    PartyContactSerializer,
+    SlugField,
+    StringListField,
+    transfer_mode_list,
+)
+from core.permissions import InstitutionDirectoryPermission, IsInstitutionMemberToWrite
 from outcomes import services
 from outcomes.filters import OutcomeFilter
 from outcomes.models import TEXT_MAX, Institution, Outcome
@@ -16,39 +22,15 @@ from outcomes.selectors import can_edit_outcome, outcomes_visible_to
 _PRIVATE_INSTITUTION_FIELDS = ("contact_name", "contact_phone", "contact_email")
 
 
-class InstitutionSerializer(serializers.ModelSerializer):
+class InstitutionSerializer(PartyContactSerializer):
+    private_fields = _PRIVATE_INSTITUTION_FIELDS
+    member_ids = "institution_ids"
+    released_ids = "released_institution_ids"
+
     class Meta:
         model = Institution
         fields = ("id", "code", "name", "kind", "city", *_PRIVATE_INSTITUTION_FIELDS, "created_at")
         read_only_fields = ("id", "created_at")
-
-    def to_representation(self, instance: Institution) -> dict:
-        data = super().to_representation(instance)
-        roles = request_roles(self.context["request"])
-        # Contact details are released to the other party only through an approved pairing.
-        if not (
-            roles.staff
-            or roles.valid_manager
-            or instance.pk in roles.institution_ids
-            or instance.pk in roles.released_institution_ids
-        ):
-            for name in _PRIVATE_INSTITUTION_FIELDS:
-                data.pop(name, None)
-        return data
-
-
-class InstitutionWritePermission(IsInstitutionMemberToWrite):
-    """Staff create institutions; staff and the institution's own members edit them."""
-
-    def has_permission(self, request, view) -> bool:
-        if view.action == "create":
-            return bool(request.user and request.user.is_staff)
-        return request.user.is_staff or super().has_permission(request, view)
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return True
-        return request.user.is_staff or obj.pk in request_roles(request).institution_ids
 
 
 class InstitutionViewSet(
@@ -62,7 +44,7 @@ class InstitutionViewSet(
 
     queryset = Institution.objects.all()
     serializer_class = InstitutionSerializer
-    permission_classes = [InstitutionWritePermission]
+    permission_classes = [InstitutionDirectoryPermission]
     filterset_fields = ("city", "kind")
     ordering_fields = ("code", "name", "created_at")
 
