@@ -18,6 +18,8 @@ _PRIVATE_ENTERPRISE_FIELDS = ("credit_code", "contact_name", "contact_phone", "c
 
 
 class EnterpriseSerializer(PartyContactSerializer):
+    """企业。统一社会信用代码与联系方式仅本企业成员、技术经理人、平台管理员及已通过配对的成果方可见。"""
+
     private_fields = _PRIVATE_ENTERPRISE_FIELDS
     member_ids = "enterprise_ids"
     released_ids = "released_enterprise_ids"

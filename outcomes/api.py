@@ -23,6 +23,8 @@ _PRIVATE_INSTITUTION_FIELDS = ("contact_name", "contact_phone", "contact_email")
 
 
 class InstitutionSerializer(PartyContactSerializer):
+    """高校院所。联系方式仅本机构成员、技术经理人、平台管理员及已通过配对的需求方可见。"""
+
     private_fields = _PRIVATE_INSTITUTION_FIELDS
     member_ids = "institution_ids"
     released_ids = "released_institution_ids"
