@@ -3,8 +3,10 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from analytics.api import FunnelView, ManagerLeagueView, RegionalFlowsView
 from brokers.api import ConflictOfInterestViewSet, TechnologyManagerViewSet
 from core.auth_api import TokenLoginView
+from imports.api import ImportJobViewSet
 from matchmaker.api import (
     MatchPreviewView,
     NeedMatchesView,
@@ -27,6 +29,7 @@ router.register("conflicts", ConflictOfInterestViewSet, basename="conflict")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("questions", QuestionViewSet, basename="question")
 router.register("deals", DealViewSet, basename="deal")
+router.register("imports", ImportJobViewSet, basename="import")
 
 urlpatterns = [
     path("auth/token/", TokenLoginView.as_view(), name="api-token"),
@@ -36,5 +39,8 @@ urlpatterns = [
     path("outcomes/<int:pk>/matches/", OutcomeMatchesView.as_view(), name="outcome-matches"),
     path("outcomes/<int:pk>/rejections/", OutcomeRejectionsView.as_view(), name="outcome-rejections"),
     path("match/preview/", MatchPreviewView.as_view(), name="match-preview"),
+    path("analytics/funnel/", FunnelView.as_view(), name="analytics-funnel"),
+    path("analytics/regional-flows/", RegionalFlowsView.as_view(), name="analytics-regional-flows"),
+    path("analytics/managers/", ManagerLeagueView.as_view(), name="analytics-managers"),
     *router.urls,
 ]

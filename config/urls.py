@@ -7,6 +7,7 @@ admin.site.site_title = "Matchmaker 管理后台"
 
 urlpatterns = [
     path("", include("matchmaker.urls")),
+    path("analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "outcomes",
     "brokers",
     "matchmaker",
+    "analytics",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +175,8 @@ SPECTACULAR_SETTINGS = {
         "TransferModeEnum": "core.models.TransferMode",
         "NeedStatusEnum": "needs.models.Need.Status",
         "OutcomeStatusEnum": "outcomes.models.Outcome.Status",
+        "ImportKindEnum": "imports.models.ImportJob.Kind",
+        "ImportStatusEnum": "imports.models.ImportJob.Status",
         "DealMoveEnum": [
             ("contacted", "已联系"),
             ("negotiating", "洽谈中"),
@@ -239,6 +243,21 @@ MATCHMAKER_MIN_SCORE_RATIO = 0.5
 MATCHMAKER_PREVIEW_MAX = 50
 # A proposal nobody decides within this many working days is escalated and reassigned.
 MATCHMAKER_REVIEW_WINDOW_DAYS = env_int("MATCHMAKER_REVIEW_WINDOW_DAYS", 3)
+
+# --- Bulk import (imports/, docs/imports.md) -----------------------------------------------
+# Uploaded files are kept here until their job is deleted; in production a folder every worker reads.
+IMPORT_DIR = Path(env_str("IMPORT_DIR", str(DATA_DIR / "imports")))
+# A 106,000-row outcome CSV with short abstracts is about 30 MB.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 64 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+# An XLSX is a zip archive: its declared uncompressed size and per-member ratio are checked before
+# openpyxl inflates anything (a 106,000-row sheet is about 60 MB inflated, at a ratio near 10).
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 300 * 1024 * 1024)
+IMPORT_XLSX_MAX_RATIO = env_int("IMPORT_XLSX_MAX_RATIO", 100)
+IMPORT_XLSX_MAX_MEMBERS = 1000
+# Rows per transaction, and per preparation-and-matching task.
+IMPORT_CHUNK_SIZE = env_int("IMPORT_CHUNK_SIZE", 1000)
+IMPORT_TASK_SOFT_TIME_LIMIT = env_int("IMPORT_TASK_SOFT_TIME_LIMIT", 3600)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "matchmaker@example.com")

@@ -352,10 +352,12 @@ def routed_actions() -> set[tuple[str, str]]:
 
 def test_every_registered_route_and_action_has_a_row_in_a_matrix():
     """A new route cannot be forgotten: every routed action has rows here or in the review matrix."""
+    from tests.imports.test_import_api import IMPORT_MATRIX
     from tests.matchmaker.test_review_api import REVIEW_MATRIX
 
     covered = {(basename, action) for basename, action, _target in MATRIX}
-    covered |= {(basename, action) for basename, actions in REVIEW_MATRIX.items() for action in actions}
+    for matrix in (REVIEW_MATRIX, IMPORT_MATRIX):
+        covered |= {(basename, action) for basename, actions in matrix.items() for action in actions}
     routed = routed_actions()
     missing = routed - covered
     assert not missing, f"add these to a permission matrix: {sorted(missing)}"
