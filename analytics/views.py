@@ -15,7 +15,7 @@ from analytics.filters import AnalyticsFilterForm, Filters
 from analytics.permissions import FORBIDDEN_MESSAGE, may_see_analytics
 from analytics.selectors import DEFAULT_LEAGUE_SORT, LEAGUE_SORTS, funnel, manager_league, regional_flows
 from core.access import request_roles
-from matchmaker.views import _forbidden, _page, page_view
+from matchmaker.pages import forbidden_page, page_view, render_page
 
 LEAGUE_COLUMNS = (
     ("name", "技术经理人"),
@@ -39,12 +39,12 @@ def analytics_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not may_see_analytics(request_roles(request)):
-            return _forbidden(request, FORBIDDEN_MESSAGE)
+            return forbidden_page(request, FORBIDDEN_MESSAGE)
         form = AnalyticsFilterForm(request.GET or None)
         if form.is_bound and not form.is_valid():
             if kwargs.pop("csv", False):
                 return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
-            return _page(request, "analytics/invalid.html", {"form": form, **_links(request)}, status=400)
+            return render_page(request, "analytics/invalid.html", {"form": form, **_links(request)}, status=400)
         filters = form.filters() if form.is_bound else Filters()
         return view(request, form, filters, *args, **kwargs)
 
@@ -75,7 +75,7 @@ def funnel_page(request: HttpRequest, form: AnalyticsFilterForm, filters: Filter
         return exports.csv_response("conversion-funnel", exports.funnel_table(result))
     header, rows = exports.funnel_table(result)
     steps = result.steps
-    return _page(
+    return render_page(
         request,
         "analytics/funnel.html",
         {
@@ -102,7 +102,7 @@ def regional_page(request: HttpRequest, form: AnalyticsFilterForm, filters: Filt
         return exports.csv_response("regional-flows", exports.flows_table(flows))
     flow_header, flow_rows = exports.flows_table(flows)
     top_origin = flows.origins[0] if flows.origins else ""
-    return _page(
+    return render_page(
         request,
         "analytics/regional.html",
         {
@@ -139,7 +139,7 @@ def league_page(request: HttpRequest, form: AnalyticsFilterForm, filters: Filter
         target = (name if sort.startswith("-") else f"-{name}") if active else (name if name == "name" else f"-{name}")
         arrow = ("↓" if sort.startswith("-") else "↑") if active else ""
         columns.append({"label": label, "url": _query(request, sort=target), "arrow": arrow, "active": active})
-    return _page(
+    return render_page(
         request,
         "analytics/league.html",
         {

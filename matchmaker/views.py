@@ -4,27 +4,22 @@ and rejection summaries. Plain views with full page reloads, calling the same se
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import wraps
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from brokers.models import TechnologyManager
-from core.access import Roles, request_roles
 from core.exceptions import ApplicationError, ConflictError, NotAllowedError
 from core.models import TransferMode
 from core.taxonomy import industry_chain_name
@@ -40,13 +35,13 @@ from matchmaker.forms import (
     ReopenForm,
 )
 from matchmaker.models import Match, MatchEvent, MatchQuestion
-from matchmaker.review_selectors import deals_for, manager_of, questions_for, rejection_summary, reviews_for
+from matchmaker.pages import Viewer, forbidden_page, landing_url, page_view, render_page, viewer_of
+from matchmaker.review_selectors import deals_for, questions_for, rejection_summary, reviews_for
 from needs.models import Enterprise, Need
 from needs.selectors import can_see_need_details, needs_visible_to
 from outcomes.models import Institution, Outcome
 from outcomes.selectors import outcomes_visible_to
 
-LOGIN_URL = reverse_lazy("matchmaker:login")
 PAGE_SIZE = 25
 S = Match.Status
 
@@ -85,101 +80,6 @@ def highlight_spans(text: str, spans: Iterable[Any] | None) -> SafeString:
     pieces.append(escape(text[position:]))
     # Every piece of user text above went through escape(); only our own <mark> tags are markup.
     return mark_safe("".join(pieces))
-
-
-# --- Who is looking ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The requesting user as the pages see them: platform roles plus the manager profile."""
-
-    roles: Roles
-    manager: TechnologyManager | None
-
-    @property
-    def may_review(self) -> bool:
-        return self.roles.staff or self.manager is not None
-
-    @property
-    def may_decide(self) -> bool:
-        return self.manager is not None and self.manager.can_decide()
-
-    @property
-    def is_party(self) -> bool:
-        return bool(self.roles.enterprise_ids or self.roles.institution_ids)
-
-    @property
-    def lapse(self) -> str:
-        """Why a manager may not decide ("已过期", "已暂停", …), or "" when in force or no manager."""
-        manager = self.manager
-        if manager is None or manager.can_decide():
-            return ""
-        if not manager.active:
-            return "已暂停"
-        if manager.valid_until < timezone.localdate():
-            return "已过期"
-        return "尚未生效"
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    cached = getattr(request, "_page_viewer", None)
-    if cached is None:
-        cached = Viewer(roles=request_roles(request), manager=manager_of(request.user))
-        request._page_viewer = cached
-    return cached
-
-
-def _role_labels(viewer: Viewer) -> list[str]:
-    labels = []
-    if viewer.roles.staff:
-        labels.append("平台管理员")
-    if viewer.manager is not None:
-        lapse = viewer.lapse
-        labels.append(f"技术经理人（证书{lapse}）" if lapse else f"技术经理人 · {viewer.manager.star_level}星")
-    for name in Enterprise.objects.filter(pk__in=viewer.roles.enterprise_ids).values_list("name", flat=True):
-        labels.append(f"企业 · {name}")
-    for name in Institution.objects.filter(pk__in=viewer.roles.institution_ids).values_list("name", flat=True):
-        labels.append(f"高校院所 · {name}")
-    return labels or ["注册用户"]
-
-
-def landing_url(user) -> str:
-    """Where a user starts: managers and staff at the review queue, the parties at their deals."""
-    if user.is_staff or TechnologyManager.objects.filter(user=user).exists():
-        return reverse("matchmaker:review-queue")
-    if user.enterprise_memberships.exists() or user.institution_memberships.exists():
-        return reverse("matchmaker:deal-list")
-    return reverse("matchmaker:home")
-
-
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    viewer = _viewer(request)
-    user = request.user
-    nav = {
-        "name": (user.get_full_name() or user.get_username()) if user.is_authenticated else "",
-        "roles": _role_labels(viewer) if user.is_authenticated else [],
-        "may_review": viewer.may_review,
-        "is_party": viewer.is_party,
-        "staff": viewer.roles.staff,
-    }
-    return render(request, template, {"nav": nav, "viewer": viewer, **context}, status=status)
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return _page(request, "403.html", {"exception": message}, status=403)
-
-
-def page_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A logged-in page, always in Chinese whatever language the browser asks for."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        translation.activate("zh-hans")
-        request.LANGUAGE_CODE = "zh-hans"
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper, login_url=LOGIN_URL)
 
 
 def _age(since: dt.datetime | None, now: dt.datetime) -> str:
@@ -225,7 +125,7 @@ def home(request: HttpRequest) -> HttpResponse:
         target = landing_url(request.user)
         if target != reverse("matchmaker:home"):
             return redirect(target)
-    return _page(request, "matchmaker/home.html", {})
+    return render_page(request, "matchmaker/home.html", {})
 
 
 # --- Review queue ------------------------------------------------------------------------------
@@ -234,9 +134,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @page_view
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     if not viewer.may_review:
-        return _forbidden(request, "只有技术经理人和平台管理员可以查看审核队列。")
+        return forbidden_page(request, "只有技术经理人和平台管理员可以查看审核队列。")
     proposed = reviews_for(request.user, viewer.roles).filter(status=S.PROPOSED)
     cities = sorted(set(proposed.order_by().values_list("need__city", flat=True).distinct()))
     form = QueueFilterForm(request.GET or None, cities=cities, with_scope=viewer.manager is not None)
@@ -268,7 +168,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         match.age = _age(match.created_at, now)
         match.overdue = match.due_at is not None and match.due_at < now
         match.industry_name = industry_chain_name(match.need.industry_chain)
-    return _page(
+    return render_page(
         request,
         "matchmaker/review_queue.html",
         {"form": form, "page": page, "counts": counts, "scope": scope, "read_only": not viewer.may_decide},
@@ -346,7 +246,7 @@ def _review_page(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     need, outcome = match.need, match.outcome
     explanation = match.explanation if isinstance(match.explanation, dict) else {}
     need_spans = explanation.get("need_spans") or {}
@@ -381,13 +281,13 @@ def _review_page(
         "can_reopen": match.status == S.REJECTED and viewer.roles.staff,
         "read_only": viewer.manager is not None and not viewer.may_decide,
     }
-    return _page(request, "matchmaker/review_detail.html", context, status=status)
+    return render_page(request, "matchmaker/review_detail.html", context, status=status)
 
 
 def _reviewable(request: HttpRequest, pk: int) -> Match | HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     if not viewer.may_review:
-        return _forbidden(request, "只有技术经理人和平台管理员可以查看审核中的配对。")
+        return forbidden_page(request, "只有技术经理人和平台管理员可以查看审核中的配对。")
     return get_object_or_404(reviews_for(request.user, viewer.roles), pk=pk)
 
 
@@ -404,9 +304,9 @@ REVIEW_FORMS = {"approve": ApproveForm, "reject": RejectForm, "ask": AskForm, "r
 
 
 def _review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     if action != "reopen" and viewer.manager is not None and not viewer.may_decide:
-        return _forbidden(request, f"您的技术经理人证书{viewer.lapse}，只能查看，不能审核。")
+        return forbidden_page(request, f"您的技术经理人证书{viewer.lapse}，只能查看，不能审核。")
     match = _reviewable(request, pk)
     if isinstance(match, HttpResponse):
         return match
@@ -430,7 +330,7 @@ def _review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             reviews.review_reopen(match=match, user=request.user, note=data["note"])
             done = "已重新打开该配对，等待重新审核。"
     except NotAllowedError as exc:
-        return _forbidden(request, exc.message)
+        return forbidden_page(request, exc.message)
     except ConflictError as exc:
         match.refresh_from_db()
         return _review_page(request, match, error=exc.message, status=409)
@@ -566,7 +466,7 @@ def _deals_page(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     stage = request.GET.get("stage", "")
     rows = deals_for(viewer.roles).select_related("need__enterprise", "outcome__institution", "decided_by__user")
     if stage in STAGE_FILTERS:
@@ -589,7 +489,7 @@ def _deals_page(
         "here": request.get_full_path() if request.method == "GET" else reverse("matchmaker:deal-list"),
         "transfer_modes": TransferMode.choices,
     }
-    return _page(request, "matchmaker/deal_list.html", context, status=status)
+    return render_page(request, "matchmaker/deal_list.html", context, status=status)
 
 
 @page_view
@@ -601,7 +501,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 def _deal_page(
     request: HttpRequest, deal: Match, *, move_form: DealMoveForm | None = None, error: str = "", status: int = 200
 ) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     _decorate_deal(deal, viewer, request.user)
     events = deal.events.select_related("actor")
     if not viewer.roles.sees_everything:
@@ -623,20 +523,20 @@ def _deal_page(
         "here": reverse("matchmaker:deal-detail", args=[deal.pk]),
         "transfer_modes": TransferMode.choices,
     }
-    return _page(request, "matchmaker/deal_detail.html", context, status=status)
+    return render_page(request, "matchmaker/deal_detail.html", context, status=status)
 
 
 @page_view
 @require_GET
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = get_object_or_404(deals_for(_viewer(request).roles), pk=pk)
+    deal = get_object_or_404(deals_for(viewer_of(request).roles), pk=pk)
     return _deal_page(request, deal)
 
 
 @page_view
 @require_POST
 def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = get_object_or_404(deals_for(_viewer(request).roles), pk=pk)
+    deal = get_object_or_404(deals_for(viewer_of(request).roles), pk=pk)
     form = DealMoveForm(request.POST, auto_id="move_%s")
     if not form.is_valid():
         # The stage forms are small hand-written ones, so the errors are listed in one message on top.
@@ -657,7 +557,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
             contract_mode=data["contract_mode"],
         )
     except NotAllowedError as exc:
-        return _forbidden(request, exc.message)
+        return forbidden_page(request, exc.message)
     except ConflictError as exc:
         deal.refresh_from_db()
         return _deal_page(request, deal, error=exc.message, status=409)
@@ -671,7 +571,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
 @page_view
 @require_POST
 def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     question = get_object_or_404(questions_for(viewer.roles), pk=pk)
     form = AnswerForm(request.POST, auto_id=f"answer{question.pk}_%s")
     if not form.is_valid():
@@ -679,7 +579,7 @@ def question_answer(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         reviews.review_answer(question=question, user=request.user, answer=form.cleaned_data["answer"])
     except NotAllowedError as exc:
-        return _forbidden(request, exc.message)
+        return forbidden_page(request, exc.message)
     except ApplicationError as exc:
         # ConflictError (already answered) included: the page shows the answer that is on record.
         form.add_error("answer" if exc.field == "answer" else None, exc.message)
@@ -706,16 +606,16 @@ def _rejections_page(request: HttpRequest, *, kind: str, title: str, matches, ba
         "proposed_total": matches.exclude(status__in=(S.PROPOSED, S.RETRACTED)).count(),
         "back": back,
     }
-    return _page(request, "matchmaker/rejections.html", context)
+    return render_page(request, "matchmaker/rejections.html", context)
 
 
 @page_view
 @require_GET
 def outcome_rejections(request: HttpRequest, pk: int) -> HttpResponse:
-    roles = _viewer(request).roles
+    roles = viewer_of(request).roles
     outcome = get_object_or_404(outcomes_visible_to(roles), pk=pk)
     if not (roles.sees_everything or outcome.institution_id in roles.institution_ids):
-        return _forbidden(request, "只有成果所属机构和技术经理人可以查看驳回原因。")
+        return forbidden_page(request, "只有成果所属机构和技术经理人可以查看驳回原因。")
     return _rejections_page(
         request,
         kind="成果",
@@ -728,10 +628,10 @@ def outcome_rejections(request: HttpRequest, pk: int) -> HttpResponse:
 @page_view
 @require_GET
 def need_rejections(request: HttpRequest, pk: int) -> HttpResponse:
-    roles = _viewer(request).roles
+    roles = viewer_of(request).roles
     need = get_object_or_404(needs_visible_to(roles), pk=pk)
     if not (roles.sees_everything or need.enterprise_id in roles.enterprise_ids):
-        return _forbidden(request, "只有需求方企业和技术经理人可以查看驳回原因。")
+        return forbidden_page(request, "只有需求方企业和技术经理人可以查看驳回原因。")
     return _rejections_page(
         request,
         kind="需求",
