@@ -1,8 +1,13 @@
 """Index artifacts: built from the database, saved atomically, loaded by every worker.
 
 The newest IndexBuild row of a kind names the artifact in force. A process keeps the
-index it loaded and reloads when that row changes; a build whose corpus no longer
-matches the database (rows added, edited or withdrawn since) is rebuilt on demand.
+index it loaded and reloads when that row changes. Rows added, edited or withdrawn
+since the build are applied to the loaded index incrementally (`OutcomeIndex.add` /
+`.remove`, under the build's vocabulary and IDF), so a committed outcome is matchable
+at the next query without a rebuild; every process applies the same changes from the
+database. The nightly full build (Celery beat) refreshes vocabulary and weights, and
+is the same as building from scratch. An incompatible or unreadable artifact, another
+lexicon, a large batch of changes or hard-deleted rows mean a full rebuild.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from matchmaker import engine
 from matchmaker.documents import need_doc, outcome_doc
@@ -28,8 +34,22 @@ from outcomes.models import Outcome
 
 logger = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_loaded: dict[str, tuple[str, object]] = {}
+_lock = threading.RLock()
+
+
+@dataclass
+class _Held:
+    version: str  # the IndexBuild (artifact) the index started from
+    index: object
+    signature: str  # corpus_signature() the index is up to date with
+
+
+_loaded: dict[str, _Held] = {}
+# Past this many changed rows since the build, a full rebuild is cheaper than adding them one by one.
+INCREMENTAL_LIMIT = 5000
+# Below this many rows a full rebuild takes about a second and is exact (fresh vocabulary and IDF),
+# so small libraries keep rebuilding on every change; larger ones are updated incrementally.
+INCREMENTAL_MIN_DOCS = 20000
 
 
 def index_dir() -> Path:
@@ -90,7 +110,7 @@ def build_index(kind: str) -> IndexBuild:
         seconds=time.perf_counter() - started,
     )
     with _lock:
-        _loaded[kind] = (version, index)
+        _loaded[kind] = _Held(version, index, signature)
     _prune(kind, keep=build)
     logger.info("built %s index %s: %d documents in %.2fs", kind, version, len(docs), build.seconds)
     return build
@@ -117,28 +137,74 @@ def _compatible(build: IndexBuild) -> bool:
 def current_index(kind: str):
     """The index in force for `kind`, fresh for the database as it is now.
 
-    Loads the newest artifact when this process holds another version, and rebuilds
-    when there is none, it is incompatible (engine or scikit-learn upgraded), or the
-    corpus changed since it was built.
+    Loads the newest artifact when this process holds another version, rebuilds when
+    there is none or it is incompatible (engine, libraries or lexicon changed), and
+    applies rows changed since then incrementally.
     """
-    sync_lexicon()
+    lexicon = sync_lexicon()
     build = IndexBuild.objects.filter(kind=kind).order_by("-built_at", "-id").first()
-    if build is None or not _compatible(build) or build.corpus_signature != corpus_signature(kind):
+    if build is None or not _compatible(build) or build.lexicon_version != lexicon:
         build = build_index(kind)
     with _lock:
         held = _loaded.get(kind)
-        if held is not None and held[0] == build.version:
-            return held[1]
+        if held is None or held.version != build.version:
+            held = _load(kind, build)
+        signature = corpus_signature(kind)
+        if held.signature != signature and not _apply_changes(kind, held, signature):
+            build_index(kind)
+            held = _loaded[kind]
+        return held.index
+
+
+def _load(kind: str, build: IndexBuild) -> _Held:
     try:
         with open(build.path, "rb") as fh:
             index = pickle.load(fh)
     except (OSError, pickle.UnpicklingError, engine.IncompatibleIndexError, AttributeError, ModuleNotFoundError):
         logger.warning("index artifact %s unreadable; rebuilding", build.path, exc_info=True)
-        build = build_index(kind)
-        return _loaded[kind][1]
-    with _lock:
-        _loaded[kind] = (build.version, index)
-    return index
+        build_index(kind)
+        return _loaded[kind]
+    held = _loaded[kind] = _Held(build.version, index, build.corpus_signature)
+    return held
+
+
+def _marks(signature: str) -> tuple[str, str]:
+    _, edited, prepared, *_ = signature.split("|")
+    return edited, prepared
+
+
+def _apply_changes(kind: str, held: _Held, signature: str) -> bool:
+    """Bring `held` up to `signature` by re-adding rows edited or prepared since; False: rebuild instead."""
+    model = Outcome if kind == IndexBuild.Kind.OUTCOMES else Need
+    edited, prepared = _marks(held.signature)
+    changed = Q()
+    # ">=": rows stamped in the same instant as the mark are applied again, which is harmless.
+    if edited != "-":
+        changed |= Q(updated_at__gte=edited)
+    if prepared != "-":
+        changed |= Q(text_prepared_at__gte=prepared)
+    rows = model.objects.all() if not changed else model.objects.filter(changed)
+    ids = list(rows.values_list("pk", flat=True)[: INCREMENTAL_LIMIT + 1])
+    if len(ids) > INCREMENTAL_LIMIT or len(held.index) < INCREMENTAL_MIN_DOCS:  # type: ignore[arg-type]
+        return False
+    queryset = _queryset(kind).filter(pk__in=ids)
+    if kind == IndexBuild.Kind.OUTCOMES:
+        docs = [outcome_doc(o) for o in queryset.select_related("institution")]
+    else:
+        docs = [need_doc(n) for n in queryset]
+    index = held.index
+    gone = set(ids) - {doc.id for doc in docs}
+    index.remove(sorted(gone))  # type: ignore[attr-defined]
+    if docs:
+        if not len(index):  # type: ignore[arg-type]
+            return False  # nothing to take the vocabulary from
+        index.add(docs)  # type: ignore[attr-defined]
+    count = int(signature.split("|", 1)[0])
+    if len(index) != count:  # type: ignore[arg-type]
+        return False  # rows deleted outright, or a change the marks cannot see
+    held.signature = signature
+    logger.info("applied %d changed %s rows to index %s", len(ids), kind, held.version)
+    return True
 
 
 def current_outcome_index() -> engine.OutcomeIndex:
@@ -152,7 +218,7 @@ def current_need_index() -> engine.NeedIndex:
 def current_version(kind: str) -> str:
     with _lock:
         held = _loaded.get(kind)
-    return held[0] if held else ""
+    return held.version if held else ""
 
 
 def forget_loaded() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import group, shared_task
 from celery.signals import worker_process_init
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from matchmaker import assignment, engine, index_store, services
@@ -72,14 +73,34 @@ def rebuild_index() -> dict:
     return {b.kind: {"version": b.version, "documents": b.doc_count, "seconds": round(b.seconds, 3)} for b in builds}
 
 
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
+def match_needs(need_ids: list[int]) -> dict:
+    """Re-match one shard of needs; each need's Match rows are written by its own refresh."""
+    done = 0
+    for need in Need.objects.filter(pk__in=need_ids).order_by("pk"):
+        services.match_refresh_for_need(need=need)
+        done += 1
+    return {"needs": done}
+
+
+def rematch_shards(ids: list[int], shard_size: int | None = None) -> list[list[int]]:
+    size = max(1, shard_size or settings.MATCHMAKER_REMATCH_SHARD_SIZE)
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
-def rematch_all() -> dict:
-    """Rebuild the indexes, then re-match every open need, one task per need."""
+def rematch_all(shard_size: int | None = None) -> dict:
+    """Rebuild the indexes, then re-match every open need in shards run as a Celery group.
+
+    Each shard refreshes its own needs' rows, and a need's result does not depend on the
+    others, so any split over any number of workers gives the single-process result.
+    """
     rebuild_index()
-    ids = list(Need.objects.open().values_list("pk", flat=True))
-    for need_id in ids:
-        match_need.delay(need_id)
-    return {"queued": len(ids)}
+    ids = list(Need.objects.open().order_by("pk").values_list("pk", flat=True))
+    shards = rematch_shards(ids, shard_size)
+    if shards:
+        group(match_needs.s(shard) for shard in shards).apply_async()
+    return {"queued": len(ids), "shards": len(shards)}
 
 
 @shared_task

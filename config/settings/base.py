@@ -241,6 +241,8 @@ MATCHMAKER_PROPOSALS_PER_OUTCOME = env_int("MATCHMAKER_PROPOSALS_PER_OUTCOME", 1
 # while cutting proposals from 10 to 7.6 a need (precision 0.27 → 0.35); 0.6 loses 14 of 162.
 MATCHMAKER_MIN_SCORE_RATIO = 0.5
 MATCHMAKER_PREVIEW_MAX = 50
+# Open needs per `match_needs` task when rematch_all fans out as a Celery group.
+MATCHMAKER_REMATCH_SHARD_SIZE = env_int("MATCHMAKER_REMATCH_SHARD_SIZE", 250)
 # A proposal nobody decides within this many working days is escalated and reassigned.
 MATCHMAKER_REVIEW_WINDOW_DAYS = env_int("MATCHMAKER_REVIEW_WINDOW_DAYS", 3)
 

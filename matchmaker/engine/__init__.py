@@ -1,6 +1,6 @@
 """The matching engine: normalise → tokenise → vectorise → score → explain. Imports nothing from Django."""
 
-from ._docs import NeedDoc, OutcomeDoc, tokens_for
+from ._docs import NeedDoc, OutcomeDoc, tokens_for, tokens_for_many
 from ._explain import Explanation, TermWeight
 from ._index import FORMAT_VERSION, IncompatibleIndexError, NeedIndex, OutcomeIndex, Proposal, Ranking
 from ._lexicon import Lexicon
@@ -25,6 +25,7 @@ __all__ = [
     "normalize",
     "tokenize",
     "tokens_for",
+    "tokens_for_many",
     "use_lexicon",
     "warm_up",
 ]

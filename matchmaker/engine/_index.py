@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,10 +17,11 @@ from ._lexicon import Lexicon
 from ._normalize import normalize
 from ._settings import MatchSettings
 from ._structured import industry_part, price_part, region_part, trl_part
-from ._tokenize import CharAnalyzer, active_lexicon, lexicon_version, tokenize
+from ._tokenize import active_lexicon, char_ngrams, lexicon_version, tokenize
+from ._vectors import TermWeights, char_tfidf, parallel_map, query_vector, word_tfidf
 
 # Bumped whenever the pickled layout or the scoring changes; a mismatch means "rebuild the index".
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Structured fit can move a score by at most ±15 %, so a candidate this far down the text ranking
 # cannot reach the top k; scoring only these keeps a query fast on 100 000 outcomes.
 _RESCORE_DEPTH = 300
@@ -120,9 +123,27 @@ def _outcome_query(outcome: OutcomeDoc, settings: MatchSettings) -> _Query:
 
 
 def _sklearn_version() -> str:
+    import scipy
     import sklearn
 
-    return str(sklearn.__version__)
+    # Every library whose objects the artifact holds: a mismatch means "rebuild".
+    return f"{sklearn.__version__}+numpy{np.__version__}+scipy{scipy.__version__}"
+
+
+def _doc_tokens_list(doc: Any) -> tuple[str, ...]:
+    return doc_tokens(doc)
+
+
+def _project(matrix: Any, components_t: Any) -> Any:
+    """``matrix @ components_t`` in row chunks on two threads (SciPy releases the GIL in the product)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = matrix.shape[0]
+    bounds = np.linspace(0, n, 9).astype(np.int64)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        chunks = itertools.pairwise(bounds)
+        parts = list(pool.map(lambda ab: matrix[ab[0] : ab[1]] @ components_t, chunks))
+    return np.vstack(parts)
 
 
 class _Index:
@@ -143,11 +164,14 @@ class _Index:
         self._word: Any = None
         self._char: Any = None
         self._lsa: Any = None
+        self._word_csc: Any = None  # term → candidate postings (the word matrix by column)
+        self._alive: Any = None  # False for rows removed since the last full build
+        self._row_of: dict[int | str, int] = {}
 
     # --- pickling -------------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         # The inverse vocabularies are rebuilt on demand; storing them would only grow the artifact.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_term_list", "_char_list")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_term_list", "_char_list", "_word_csc")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if state.get("format_version") != FORMAT_VERSION or state.get("sklearn_version") != _sklearn_version():
@@ -156,26 +180,34 @@ class _Index:
                 f"engine expects {FORMAT_VERSION} / {_sklearn_version()}"
             )
         self.__dict__.update(state)
+        if self._word is not None:
+            self._word_csc = self._word.tocsc()
 
     @property
     def ids(self) -> list[int | str]:
-        """Candidate ids in index order."""
-        return list(self._ids)
+        """Candidate ids in index order (removed ones left out)."""
+        if self._alive is None:
+            return list(self._ids)
+        return [i for i, alive in zip(self._ids, self._alive, strict=True) if alive]
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._ids) if self._alive is None else int(self._alive.sum())
 
     # --- building -------------------------------------------------------------------------------
     def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[list[str]], list[str]]:
         s = self.settings
         word_docs: list[list[str]] = []
         char_docs: list[str] = []
+        # jieba is 90 % of a build from raw text: rows without stored tokens are cut on every core.
+        missing = [doc for doc in docs if doc.tokens is None]
+        cut = iter(parallel_map(_doc_tokens_list, missing))
         for doc in docs:
             title, body, keywords = self._doc_texts(doc)
-            tokens = list(doc_tokens(doc))
+            tokens = list(doc.tokens if doc.tokens is not None else next(cut))
             # doc_tokens already holds title and keywords once; repeat them to reach the boost.
-            tokens += tokenize(title) * (s.title_boost - 1)
-            if keywords:
+            if s.title_boost > 1:
+                tokens += tokenize(title) * (s.title_boost - 1)
+            if keywords and s.keyword_boost > 1:
                 tokens += tokenize(keywords) * (s.keyword_boost - 1)
             word_docs.append(tokens)
             char_docs.append("\n".join([title] * s.title_boost + [body] + [keywords] * s.keyword_boost))
@@ -185,16 +217,19 @@ class _Index:
         return word_docs, char_docs
 
     def _fit(self, docs: Sequence[Any]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         word_docs, char_docs = self._candidate_rows(docs)
+        self._alive = np.ones(len(self._ids), dtype=bool)
+        self._row_of = {doc_id: i for i, doc_id in enumerate(self._ids)}
         # sublinear tf: a term repeated ten times in an abstract is not ten times as relevant.
-        self._word_vec = TfidfVectorizer(analyzer=_as_tokens, sublinear_tf=True)
-        self._char_vec = TfidfVectorizer(analyzer=CharAnalyzer(self.settings.char_ngram_sizes), sublinear_tf=True)
+        # (The same matrices as scikit-learn's TfidfVectorizer, counted with NumPy: see _vectors.py.)
+        self._word_vec = self._char_vec = TermWeights({}, np.zeros(0))
         if docs:
+            word, self._word_vec = word_tfidf(word_docs)
+            char, self._char_vec = char_tfidf(char_docs, self.settings.char_ngram_sizes)
             # float32 halves the artifact; scores need no more than six significant digits.
-            self._word = self._word_vec.fit_transform(word_docs).tocsr().astype(np.float32)
-            self._char = self._char_vec.fit_transform(char_docs).tocsr().astype(np.float32)
+            self._word = word.astype(np.float32)
+            self._char = char.astype(np.float32)
+            self._word_csc = self._word.tocsc()
             self._fit_lsa()
 
     def _fit_lsa(self) -> None:
@@ -207,7 +242,14 @@ class _Index:
             return
         dims = min(s.lsa_dims, max(s.lsa_min_dims, n // s.lsa_docs_per_dim), n - 1)
         svd = TruncatedSVD(n_components=dims, random_state=0)
-        embedded = svd.fit_transform(hstack([self._word, self._char]).tocsr())  # U Σ
+        stacked = hstack([self._word, self._char]).tocsr()
+        if n <= s.lsa_fit_sample:
+            embedded = svd.fit_transform(stacked)  # U Σ
+        else:
+            # The topics of a large library show in an evenly spread sample of it; fitting on the
+            # sample and projecting every row costs a fraction of fitting on all of them.
+            svd.fit(stacked[np.linspace(0, n - 1, s.lsa_fit_sample).astype(np.int64)])
+            embedded = _project(stacked, svd.components_.T.astype(np.float32))
         sigma = np.maximum(svd.singular_values_, 1e-12)
         # Only U and Σ are kept, not the dims × vocabulary component matrix (hundreds of MB on a
         # large index): a query's projection q·V equals Uᵀ(X·q)/Σ, and X·q is the word plus
@@ -225,6 +267,52 @@ class _Index:
     def _query(self, doc: Any) -> _Query:
         raise NotImplementedError
 
+    # --- incremental changes ----------------------------------------------------------------------
+    def add(self, docs: Sequence[Any]) -> None:
+        """Append (or replace) candidates under the vocabulary and IDF of the last full build.
+
+        Terms the last build never saw are left out of the new rows until the next full build
+        (nightly), which also refreshes the IDF weights; a full build is the same as building
+        from scratch. An id already in the index is replaced.
+        """
+        if not docs:
+            return
+        if self._word is None:
+            raise ValueError("add() needs an index built from at least one candidate; build() it instead")
+        from scipy.sparse import vstack
+
+        self.remove([doc.id for doc in docs])
+        start = len(self._ids)
+        word_docs, char_docs = self._candidate_rows(docs)
+        word = _rows(word_docs, self._word_vec)
+        char = _rows([char_ngrams(t, self.settings.char_ngram_sizes) for t in char_docs], self._char_vec)
+        if self._lsa is not None:
+            basis, sigma, norms = self._lsa
+            # A new row's LSA coordinates, from the same identity the queries use: x·V = Uᵀ(X·x)/Σ.
+            dots = (self._word @ word.T + self._char @ char.T).toarray().astype(np.float32)
+            embedded = (basis.T @ dots).T / sigma
+            self._lsa = (
+                np.vstack([basis, (embedded / sigma).astype(np.float32)]),
+                sigma,
+                np.concatenate([norms, np.maximum(np.linalg.norm(embedded, axis=1), 1e-12).astype(np.float32)]),
+            )
+        self._word = vstack([self._word, word]).tocsr()
+        self._char = vstack([self._char, char]).tocsr()
+        self._word_csc = self._word.tocsc()
+        self._alive = np.concatenate([self._alive, np.ones(len(docs), dtype=bool)])
+        for offset, doc in enumerate(docs):
+            self._row_of[doc.id] = start + offset
+
+    def remove(self, ids: Sequence[int | str]) -> None:
+        """Take candidates out of every ranking from now on (their rows go at the next full build)."""
+        for doc_id in ids:
+            row = self._row_of.pop(doc_id, None)
+            if row is not None:
+                self._alive[row] = False
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._row_of
+
     # --- querying -------------------------------------------------------------------------------
     def _query_word_weights(self, query: _Query) -> dict[str, float]:
         """Sublinear-tf × idf weights of the query's own terms, unknown terms at the maximum idf."""
@@ -236,8 +324,12 @@ class _Index:
         vocab = self._word_vec.vocabulary_
         idf = self._word_vec.idf_
         unseen = math.log(len(self._ids) + 1) + 1.0
+        # A title token the body tokens lack (the title alone can normalise differently) gets no
+        # count under query_title_boost 1: skip it rather than take log(0).
         return {
-            term: (1.0 + math.log(tf)) * (idf[vocab[term]] if term in vocab else unseen) for term, tf in counts.items()
+            term: (1.0 + math.log(tf)) * (idf[vocab[term]] if term in vocab else unseen)
+            for term, tf in counts.items()
+            if tf > 0
         }
 
     def _expand(self, weights: dict[str, float], lexicon: Lexicon) -> tuple[dict[str, float], dict[str, set[str]]]:
@@ -268,37 +360,76 @@ class _Index:
         vals = [weights[t] / norm for t in weights if t in vocab]
         return csr_matrix((vals, ([0] * len(cols), cols)), shape=(1, len(vocab)))
 
+    def _word_scores(self, cols: Any, vals: Any) -> Any:
+        """Word cosine of every row, summed over the query terms' postings only."""
+        n = len(self._ids)
+        csc = self._word_csc
+        if len(cols) == 0:
+            return np.zeros(n, dtype=np.float32)
+        starts, ends = csc.indptr[cols], csc.indptr[cols + 1]
+        rows = np.concatenate([csc.indices[a:b] for a, b in zip(starts, ends, strict=True)])
+        weights = np.concatenate([csc.data[a:b] * np.float32(v) for a, b, v in zip(starts, ends, vals, strict=True)])
+        return np.bincount(rows, weights=weights, minlength=n).astype(np.float32)
+
+    def _candidates(self, word: Any) -> Any:
+        """Rows worth scoring in full: all rows of a small index; else the best by word score."""
+        s = self.settings
+        alive = self._alive
+        if len(word) <= s.candidate_pool:
+            return np.flatnonzero(alive)
+        # On a large index every row shares some character with the query, so character and LSA
+        # scores are computed only for the rows that share the most words with it.
+        hits = np.flatnonzero((word > 0) & alive)
+        if len(hits) > s.candidate_pool:
+            hits = np.sort(hits[np.argpartition(-word[hits], s.candidate_pool - 1)[: s.candidate_pool]])
+        return hits
+
     def _rank(self, doc: Any, k: int, abstain: bool) -> Ranking:
         s = self.settings
-        if not self._ids:
+        if not len(self):
             return Ranking(abstained=abstain, reason="empty_index" if abstain else "", would_abstain="empty_index")
         lexicon = active_lexicon()
         query = self._query(doc)
         weights = self._query_word_weights(query)
         expanded, sources = self._expand(weights, lexicon)
         q_word = self._query_vector(expanded)
-        q_char = self._char_vec.transform([query.char_text])
-        # Sparse matrix × dense vector: a sparse × sparse product costs ten times more on a big index.
-        word = self._word @ q_word.toarray().ravel().astype(np.float32)
-        char = self._char @ q_char.toarray().ravel().astype(np.float32)
+        q_char = self._query_char(query.char_text)
+        word_all = self._word_scores(q_word.indices.astype(np.int64), q_word.data)
+        cand = self._candidates(word_all)
+        word = word_all[cand]
+        dense = np.zeros(q_char.shape[1], dtype=np.float32)
+        dense[q_char.indices] = q_char.data
+        rows = self._char if len(cand) == self._char.shape[0] else self._char[cand]
+        char = rows @ dense
         text = s.word_weight * word + s.char_weight * char
         lexical = text
         lsa = np.zeros_like(text)
-        if self._lsa is not None:
+        if self._lsa is not None and len(cand):
             basis, sigma, norms = self._lsa
-            # (word + char) is X·q for the stacked, separately normalised word and character vectors.
-            a = basis.T @ (word + char).astype(np.float32)
+            sub = basis[cand]
+            # (word + char) is X·q for the stacked, separately normalised word and character vectors;
+            # rows outside the candidates share little with the query and are left out of the sum.
+            a = sub.T @ (word + char).astype(np.float32)
             q_norm = float(np.linalg.norm(a / sigma)) or 1.0
-            lsa = np.maximum((basis @ a) / (norms * q_norm), 0.0)
+            lsa = np.maximum((sub @ a) / (norms[cand] * q_norm), 0.0)
             text = (1 - s.lsa_weight) * lexical + s.lsa_weight * lsa
 
         depth = min(len(text), max(_RESCORE_DEPTH, k))
         top = np.argpartition(-text, depth - 1)[:depth] if depth < len(text) else np.arange(len(text))
+        # Structured fit multiplies the text score by at most `hi` and at least `lo`: a row whose
+        # best case stays below the worst case of the k-th text score can never reach the top k.
+        need = max(k, s.coverage_depth)
+        if len(top) > need:
+            hi = (1 + s.industry_weight) * (1 + s.trl_weight) * (1 + s.price_weight) * (1 + s.region_weight)
+            lo = (1 + s.industry_weight * min(0.0, s.industry_mismatch)) * (1 - s.trl_weight) * (1 - s.price_weight)
+            kth = np.partition(text[top], len(top) - need)[len(top) - need]
+            top = top[text[top] * hi >= kth * lo]
         scored: list[tuple[float, int, dict[str, float]]] = []
-        for i in top:
-            if lexical[i] <= 0.0:
+        for j in top:
+            if lexical[j] <= 0.0:
                 continue  # no shared word or character: nothing to explain, never a proposal
-            parts = self._parts(query, int(i))
+            i = int(cand[j])
+            parts = self._parts(query, i)
             factor = (
                 (1 + s.industry_weight * parts["industry"])
                 * (1 + s.trl_weight * parts["trl"])
@@ -306,18 +437,25 @@ class _Index:
                 * (1 + s.region_weight * parts["region"])
             )
             parts = {
-                "text_word": float(word[i]),
-                "text_char": float(char[i]),
-                "text_lsa": float(lsa[i]),
-                "text": float(text[i]),
+                "text_word": float(word[j]),
+                "text_char": float(char[j]),
+                "text_lsa": float(lsa[j]),
+                "text": float(text[j]),
                 **parts,
             }
-            scored.append((min(1.0, max(0.0, float(text[i]) * factor)), int(i), parts))
+            scored.append((min(1.0, max(0.0, float(text[j]) * factor)), i, parts))
         # Ties broken by index order keep rankings reproducible across runs.
         scored.sort(key=lambda item: (-item[0], item[1]))
 
         signals = self._signals(
-            weights, lexicon, [i for _, i, _ in scored[: s.coverage_depth]], text, lexical, word, lsa, q_word
+            weights,
+            lexicon,
+            [i for _, i, _ in scored[: s.coverage_depth]],
+            scored[0][2]["text"] if scored else 0.0,
+            float(word_all.max()),
+            lexical,
+            lsa,
+            q_word,
         )
         reason = self._abstain_reason(signals, bool(scored))
         if abstain and reason:
@@ -334,6 +472,17 @@ class _Index:
             for rank, (score, i, parts) in enumerate(scored[:k], start=1)
         ]
         return Ranking(proposals=proposals, would_abstain=reason, signals=signals)
+
+    def _rank_many(self, docs: Sequence[Any], k: int, abstain: bool) -> list[Ranking]:
+        return [self._rank(doc, k, abstain) for doc in docs]
+
+    def _query_char(self, text: str) -> Any:
+        from scipy.sparse import csr_matrix
+
+        cols, vals = query_vector(char_ngrams(text, self.settings.char_ngram_sizes), self._char_vec)
+        return csr_matrix(
+            (vals.astype(np.float32), cols, np.asarray([0, len(cols)])), shape=(1, len(self._char_vec.vocabulary_))
+        )
 
     def _parts(self, query: _Query, i: int) -> dict[str, float]:
         s = self.settings
@@ -357,9 +506,9 @@ class _Index:
         weights: dict[str, float],
         lexicon: Lexicon,
         best: list[int],
-        text: Any,
+        best_text: float,
+        best_word: float,
         lexical: Any,
-        word: Any,
         lsa: Any,
         q_word: Any,
     ) -> dict[str, float]:
@@ -381,7 +530,7 @@ class _Index:
         s = self.settings
         core = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: s.core_terms]
         total = sum(w for _, w in core) or 1.0
-        haystacks = [normalize("\n".join(self._texts[i])) for i in best]
+        haystacks = [_normalized("\n".join(self._texts[i])) for i in best]
         surfaces = _surfaces(lexicon)
         covered = 0.0
         for term, weight in core:
@@ -396,12 +545,12 @@ class _Index:
         topic = lexical_score = -1.0
         if self._lsa is not None:
             n = min(s.topic_neighbours, len(lsa))
-            topic = float(np.partition(lsa, len(lsa) - n)[-n:].mean())
+            topic = float(np.partition(lsa, len(lsa) - n)[-n:].mean()) if n else 0.0
         else:
-            lexical_score = float(lexical.max())
+            lexical_score = float(lexical.max()) if len(lexical) else 0.0
         return {
-            "best_score": float(text[best[0]]) if best else 0.0,
-            "best_word": float(word.max()),
+            "best_score": best_text,
+            "best_word": best_word,
             "shared_terms": float(shared),
             "topic_score": topic,
             "lexical_score": lexical_score,
@@ -491,12 +640,16 @@ class _Index:
         query_spans = {
             name: find_spans(text, query_forms, query.normalized[name]) for name, text in query.fields.items()
         }
-        cand_spans = {name: find_spans(text, cand_forms) for name, text in cand_fields.items()}
+        cand_spans = {name: find_spans(text, cand_forms, _normalized(text)) for name, text in cand_fields.items()}
         explanation_terms = [TermWeight(term, weight) for term, weight in chosen]
         if query.need_side:
             return Explanation(explanation_terms, need_spans=query_spans, outcome_spans=cand_spans)
         return Explanation(explanation_terms, need_spans=cand_spans, outcome_spans=query_spans)
 
+
+# Candidate texts are normalised for explanations and coverage on every query that proposes them;
+# OpenCC's script detection dominates a query's cost without this cache.
+_normalized = functools.lru_cache(maxsize=20000)(normalize)
 
 _surface_cache: dict[str, dict[str, set[str]]] = {}
 
@@ -511,6 +664,24 @@ def _surfaces(lexicon: Lexicon) -> dict[str, set[str]]:
         _surface_cache.clear()
         _surface_cache[lexicon.version] = cached
     return cached
+
+
+def _rows(docs: Sequence[Sequence[str]], weights: TermWeights) -> Any:
+    """TF-IDF rows of new documents under fitted term weights (unknown terms dropped), float32 CSR."""
+    from scipy.sparse import csr_matrix
+
+    indptr = [0]
+    cols: list[Any] = []
+    vals: list[Any] = []
+    for tokens in docs:
+        c, v = query_vector(tokens, weights)
+        cols.append(c)
+        vals.append(v.astype(np.float32))
+        indptr.append(indptr[-1] + len(c))
+    return csr_matrix(
+        (np.concatenate(vals), np.concatenate(cols), np.asarray(indptr)),
+        shape=(len(docs), len(weights.vocabulary_)),
+    )
 
 
 class OutcomeIndex(_Index):
@@ -528,6 +699,10 @@ class OutcomeIndex(_Index):
     def rank(self, need: NeedDoc, k: int = 20, abstain: bool = True) -> Ranking:
         """The `k` best outcomes for `need`, or an abstention when none is convincing."""
         return self._rank(need, k, abstain)
+
+    def rank_many(self, needs: Sequence[NeedDoc], k: int = 20, abstain: bool = True) -> list[Ranking]:
+        """rank() for each need; memory stays that of one query whatever the number of needs."""
+        return self._rank_many(needs, k, abstain)
 
     def _doc_texts(self, doc: OutcomeDoc) -> tuple[str, str, str]:
         return doc.title, doc.abstract, " ".join(doc.keywords)
@@ -554,6 +729,10 @@ class NeedIndex(_Index):
     def rank(self, outcome: OutcomeDoc, k: int = 20, abstain: bool = True) -> Ranking:
         """The `k` best needs for `outcome`, or an abstention when none is convincing."""
         return self._rank(outcome, k, abstain)
+
+    def rank_many(self, outcomes: Sequence[OutcomeDoc], k: int = 20, abstain: bool = True) -> list[Ranking]:
+        """rank() for each outcome."""
+        return self._rank_many(outcomes, k, abstain)
 
     def _doc_texts(self, doc: NeedDoc) -> tuple[str, str, str]:
         return doc.title, doc.description, ""

@@ -43,13 +43,24 @@ class MatchSettings:
     # outcomes) 50 dimensions (≈ n/4) beat 30 and 80, and weight 0.3 beat 0.1 and 0.2 (LSA off:
     # nDCG 0.682 instead of 0.741); the cap keeps a 100 000-outcome build under two minutes. Below
     # `lsa_min_dims` topics blur together (15 dimensions on the 60 dev needs cost 0.03 nDCG).
-    lsa_dims: int = 300
+    # At scale the cap bounds build time and memory (one float32 row of `lsa_dims` per candidate):
+    # 128 instead of the former 300 took a 100 000-outcome build from minutes to seconds; indexes
+    # under 512 candidates (the dev bench: 52 dimensions) are unaffected.
+    lsa_dims: int = 128
     lsa_min_dims: int = 50
     lsa_docs_per_dim: int = 4
     lsa_weight: float = 0.3
     # On fewer candidates than this there are too few documents per topic for latent topics to be
     # more than noise; plain TF-IDF is used alone (and the topic abstention rule is skipped).
     lsa_min_docs: int = 100
+    # Larger indexes fit the SVD on an evenly spread sample of this many rows and project the rest
+    # (identical below it).
+    lsa_fit_sample: int = 20000
+    # Rows scored in full (character n-grams, LSA, structured fit) per query. An index this small is
+    # scored whole, as before; on a larger one, the rows that share the most words with the query
+    # (found through the term → row postings). Rows sharing no word with the query were never
+    # proposed on the dev bench (every answerable need shares three or more).
+    candidate_pool: int = 2000
 
     # --- structured fit -------------------------------------------------------------------------
     # Each part is in [-1, 1] (0 when a value is missing, so missing is neutral) and multiplies the

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaker import services, tasks
+from matchmaker import engine, index_store, services, tasks
+from matchmaker.documents import outcome_doc
 from matchmaker.models import IndexBuild, LexiconSynonym, Match
 from needs.models import Need
+from outcomes.models import Outcome
 from outcomes.services import outcome_create
 from tests.factories import InstitutionFactory, NeedFactory, OutcomeFactory
 
@@ -111,7 +113,13 @@ def test_a_new_outcome_is_matched_against_open_needs(outcomes, django_capture_on
     assert not Match.objects.filter(outcome=outcome, need=closed).exists()
 
 
-def test_index_is_rebuilt_when_an_outcome_is_withdrawn(outcomes):
+@pytest.fixture
+def incremental(monkeypatch):
+    """Apply changes incrementally even to this small library, as to a province-sized one."""
+    monkeypatch.setattr(index_store, "INCREMENTAL_MIN_DOCS", 0)
+
+
+def test_index_is_rebuilt_when_an_outcome_is_withdrawn_from_a_small_library(outcomes):
     _need()
     builds = IndexBuild.objects.filter(kind=IndexBuild.Kind.OUTCOMES).count()
     outcomes[0].status = "withdrawn"
@@ -119,6 +127,53 @@ def test_index_is_rebuilt_when_an_outcome_is_withdrawn(outcomes):
     need = _need(title="铝合金焊缝气孔", description="激光焊铝合金焊缝气孔多。")
     assert IndexBuild.objects.filter(kind=IndexBuild.Kind.OUTCOMES).count() > builds
     assert not Match.objects.filter(need=need, outcome=outcomes[0]).exists()
+
+
+def test_a_withdrawn_outcome_leaves_the_index_without_a_full_rebuild(outcomes, incremental):
+    _need()
+    builds = IndexBuild.objects.filter(kind=IndexBuild.Kind.OUTCOMES).count()
+    outcomes[0].status = "withdrawn"
+    outcomes[0].save()
+    need = _need(title="铝合金焊缝气孔", description="激光焊铝合金焊缝气孔多。")
+    assert IndexBuild.objects.filter(kind=IndexBuild.Kind.OUTCOMES).count() == builds
+    assert not Match.objects.filter(need=need, outcome=outcomes[0]).exists()
+
+
+def test_a_new_outcome_is_matchable_by_the_next_need_without_a_full_rebuild(
+    outcomes, incremental, django_capture_on_commit_callbacks
+):
+    _need()
+    builds = IndexBuild.objects.filter(kind=IndexBuild.Kind.OUTCOMES).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = outcome_create(
+            institution=outcomes[0].institution,
+            created_by=None,
+            external_id="NEW-2",
+            title="猕猴桃溃疡病噬菌体防治",
+            abstract="分离猕猴桃溃疡病菌噬菌体，制成防治制剂，果园溃疡病发病率下降。",
+            industry_chain="dryland_agriculture",
+            trl=5,
+        )
+    need = _need(title="猕猴桃溃疡病", description="猕猴桃溃疡病发病重，需要噬菌体或生物防治办法。")
+    assert Match.objects.filter(need=need, outcome=outcome, status=Match.Status.PROPOSED).exists()
+    assert IndexBuild.objects.filter(kind=IndexBuild.Kind.OUTCOMES).count() == builds
+
+
+def test_the_full_rebuild_after_incremental_changes_equals_a_build_from_scratch(outcomes, incremental):
+    _need()
+    OutcomeFactory(institution=outcomes[0].institution, title="钛合金切削冷却", abstract="高压冷却车削钛合金。")
+    for row in Outcome.objects.filter(text_prepared_at__isnull=True):
+        services.text_prepare(row)
+    incremental = index_store.current_outcome_index()
+    assert len(incremental) == Outcome.objects.available().count()
+    rebuilt = index_store.current_index(index_store.build_index(IndexBuild.Kind.OUTCOMES).kind)
+    docs = [outcome_doc(o) for o in index_store.indexed_outcomes().select_related("institution")]
+    scratch = engine.OutcomeIndex.build(docs)
+    query = engine.NeedDoc(id="q", title="钛合金刀具磨损", description="钛合金车削刀具磨损快，需要冷却方案。")
+    got = rebuilt.rank(query, k=5, abstain=False).proposals
+    want = scratch.rank(query, k=5, abstain=False).proposals
+    assert [(p.id, p.score, p.parts) for p in got] == [(p.id, p.score, p.parts) for p in want]
+    assert rebuilt.ids == scratch.ids
 
 
 def test_operators_synonyms_are_used_by_the_next_preparation(outcomes):
@@ -134,6 +189,23 @@ def test_rematch_all_rebuilds_and_rematches_every_open_need(outcomes):
     result = tasks.rematch_all()
     assert result["queued"] == Need.objects.open().count()
     assert Match.objects.filter(need=need, status=Match.Status.PROPOSED).exists()
+
+
+def _pairings():
+    return sorted(Match.objects.values_list("need_id", "outcome_id", "status", "score", "rank"))
+
+
+def test_sharded_rematch_equals_the_single_process_result(outcomes):
+    _need()
+    _need(title="钛合金刀具磨损快", description="钛合金车削刀具磨损严重，粘刀，需要冷却润滑方案。")
+    _need(title="双极板腐蚀", description="PEM燃料电池双极板腐蚀，接触电阻升高。")
+    for need in Need.objects.open():
+        services.match_refresh_for_need(need=need)
+    single = _pairings()
+    assert tasks.rematch_all(shard_size=1)["shards"] == 3
+    assert _pairings() == single
+    assert tasks.rematch_all(shard_size=1000)["shards"] == 1
+    assert _pairings() == single
 
 
 def test_the_sweep_matches_needs_whose_task_was_lost(outcomes):
