@@ -15,6 +15,7 @@ import dataclasses
 import io
 import logging
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,7 +182,7 @@ class _Chunk:
     rows: int = 0
 
 
-class _Importer:
+class _Importer(ABC):
     """Validates and writes one job's rows; subclasses know the model and its upsert key."""
 
     kind: str
@@ -275,13 +276,15 @@ class _Importer:
 
     # -- writing --
 
+    @abstractmethod
     def existing(self, keys: list[str]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The rows already stored under these upsert keys."""
 
+    @abstractmethod
     def new_row(self, row: _Row) -> Any:
-        raise NotImplementedError
+        """An unsaved model instance for a validated row."""
 
-    def after_create(self, created: list[tuple[_Row, Any]]) -> None:
+    def after_create(self, created: list[tuple[_Row, Any]]) -> None:  # noqa: B027 (an optional hook)
         """Hook for rows created in this chunk (needs record their import key)."""
 
     def write_chunk(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
