@@ -263,7 +263,9 @@ def _artifact_mb(index: OutcomeIndex) -> float:
     return len(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)) / 2**20
 
 
-def engine_run(outcomes: Sequence[OutcomeDoc], needs: Sequence[NeedDoc]) -> tuple[dict[str, float], OutcomeIndex]:
+def engine_run(
+    outcomes: Sequence[OutcomeDoc], needs: Sequence[NeedDoc]
+) -> tuple[dict[str, float], OutcomeIndex, list[tuple[str, ...]]]:
     """One run of the engine's measurements."""
     raw = [OutcomeDoc(**{**o.__dict__, "tokens": None}) for o in outcomes]
     build_raw, _ = _timed(lambda: OutcomeIndex.build(raw))
@@ -274,15 +276,19 @@ def engine_run(outcomes: Sequence[OutcomeDoc], needs: Sequence[NeedDoc]) -> tupl
     times = _query_ms(lambda n: index.rank(n, k=20), needs)
     rematch, _ = _timed(lambda: index.rank_many(needs, k=20))
     two = rematch_with_workers(index, needs, 2)
-    return {
-        "build_raw_s": build_raw,
-        "build_tokens_s": build_tokens,
-        "index_mb": _artifact_mb(index),
-        "query_p50_ms": _percentile(times, 50),
-        "query_p99_ms": _percentile(times, 99),
-        "rematch_s": rematch,
-        "rematch_two_workers_s": two,
-    }, index
+    return (
+        {
+            "build_raw_s": build_raw,
+            "build_tokens_s": build_tokens,
+            "index_mb": _artifact_mb(index),
+            "query_p50_ms": _percentile(times, 50),
+            "query_p99_ms": _percentile(times, 99),
+            "rematch_s": rematch,
+            "rematch_two_workers_s": two,
+        },
+        index,
+        tokens,
+    )
 
 
 def _jieba_list(text: str) -> list[str]:
@@ -316,10 +322,164 @@ def baseline_run(outcomes: Sequence[OutcomeDoc], needs: Sequence[NeedDoc]) -> di
     return {"build_raw_s": build, "query_p50_ms": _percentile(times, 50), "rematch_s": rematch}
 
 
-def django_run(outcomes: Sequence[OutcomeDoc], needs: Sequence[NeedDoc], repeat: int) -> dict[str, list[float]]:
-    """Commit-to-match and the preview endpoint through Django: not measured by this version yet."""
-    print("commit_to_match_s and preview_api_p50_ms: not measured yet (see docs/scaling.md)", file=sys.stderr)
-    return {"commit_to_match_s": [], "preview_api_p50_ms": []}
+def _django_setup(workdir: str) -> None:
+    """Django on a throwaway SQLite database and index folder, tasks in-process, then migrate."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ["MATCHMAKER_INDEX_DIR"] = f"{workdir}/index"
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def _django_load(outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, ...]], needs: Sequence[NeedDoc]) -> Any:
+    """Store the corpus as prepared rows (stored tokens, as text preparation leaves them)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from matchmaker.engine import lexicon_version
+    from matchmaker.lexicon_sync import sync_lexicon
+    from needs.models import Enterprise, Need
+    from outcomes.models import Institution, Outcome
+
+    sync_lexicon()
+    lexicon = lexicon_version()
+    # Distinct preparation times, as rows prepared one by one have: index_store applies the rows
+    # prepared at or after the build's newest mark, which must not be the whole library.
+    start = timezone.now() - timedelta(days=1)
+    institutions = {
+        city: Institution.objects.create(code=f"bench-{i}", name=f"{city}研究院", kind="institute", city=city)
+        for i, city in enumerate(CITIES)
+    }
+    fallback = institutions[CITIES[0]]
+    batch: list[Any] = []
+    for i, (o, toks) in enumerate(zip(outcomes, tokens, strict=True)):
+        batch.append(
+            Outcome(
+                institution=institutions.get(o.city or "", fallback),
+                external_id=f"B-{o.id}",
+                title=o.title[:200],
+                abstract=o.abstract,
+                keywords=list(o.keywords),
+                industry_chain=o.industry_chain or CHAINS[0],
+                trl=o.trl or 5,
+                asking_price_wan=None if o.asking_price_wan is None else Decimal(str(o.asking_price_wan)),
+                tokens=list(toks),
+                tokens_lexicon=lexicon,
+                text_prepared_at=start + timedelta(microseconds=i),
+            )
+        )
+        if len(batch) >= 5000:
+            Outcome.objects.bulk_create(batch)
+            batch = []
+    Outcome.objects.bulk_create(batch)
+    enterprise = Enterprise.objects.create(
+        name="基准测试企业", credit_code="91610000000000000X", city=CITIES[0], industry_chain=CHAINS[0]
+    )
+    Need.objects.bulk_create(
+        Need(
+            enterprise=enterprise,
+            title=n.title[:200],
+            description=n.description,
+            industry_chain=n.industry_chain or CHAINS[0],
+            city=n.city or CITIES[0],
+            budget_wan=None if n.budget_wan is None else Decimal(str(n.budget_wan)),
+            min_trl=n.min_trl,
+            match_state=Need.MatchState.PROPOSED,
+        )
+        for n in needs
+    )
+    user = get_user_model().objects.create_user(username="bench", password="bench-only-password")
+    return user, institutions
+
+
+def django_run(
+    outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, ...]], needs: Sequence[NeedDoc], repeat: int
+) -> dict[str, list[float]]:
+    """Commit-to-match and the preview endpoint through Django, on a throwaway SQLite database
+    holding the whole corpus, with the big index loaded through index_store as a worker does."""
+    import shutil
+    import tempfile
+
+    workdir = tempfile.mkdtemp(prefix="matchmaker-bench-")
+    try:
+        _django_setup(workdir)
+        from rest_framework.test import APIClient
+
+        from matchmaker import api, index_store
+        from matchmaker.models import Match
+        from matchmaker.services import match_refresh_for_need
+        from needs.models import Need
+        from outcomes.services import outcome_create
+
+        took, (user, institutions) = _timed(lambda: _django_load(outcomes, tokens, needs))
+        print(f"django: {len(outcomes)} outcomes and {len(needs)} needs stored in {took:.1f}s", file=sys.stderr)
+        took, _ = _timed(lambda: (index_store.build_index("outcomes"), index_store.build_index("needs")))
+        print(f"django: indexes built from stored tokens and saved in {took:.1f}s", file=sys.stderr)
+        index_store.forget_loaded()
+        took, _ = _timed(index_store.current_outcome_index)
+        print(f"django: outcome index artifact loaded in {took:.2f}s", file=sys.stderr)
+
+        # Commit → matchable: a new outcome written for an existing need, through the service the
+        # API uses (text preparation and outcome-side matching run in-process on commit), then that
+        # need's refresh, which applies the change to the loaded index incrementally.
+        commit_times: list[float] = []
+        db_needs = list(Need.objects.order_by("pk")[: max(3, repeat)])
+        for r, need in enumerate(db_needs):
+            start = time.perf_counter()
+            outcome = outcome_create(
+                institution=institutions.get(need.city, next(iter(institutions.values()))),
+                created_by=None,
+                external_id=f"NEW-{r}",
+                title=need.title,
+                abstract=f"{need.description}本成果针对上述问题提出了完整的解决方案。",
+                industry_chain=need.industry_chain,
+                trl=9,
+            )
+            match_refresh_for_need(need=need)
+            took = time.perf_counter() - start
+            if not Match.objects.filter(need=need, outcome=outcome).exists():
+                print(f"django: new outcome {outcome.pk} was not proposed to need {need.pk}", file=sys.stderr)
+                took = math.nan
+            commit_times.append(took)
+
+        # The preview endpoint, end to end through the API (throttling off: it is a load test).
+        from django.conf import settings
+
+        api.MatchPreviewView.throttle_classes = []
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        client = APIClient()
+        client.force_login(user)
+        sample = list(needs[: min(len(needs), 200)])
+
+        def preview(need: NeedDoc) -> None:
+            body = {"text": f"{need.title}\n{need.description}", "limit": 10}
+            response = client.post("/api/v1/match/preview/", body, format="json")
+            if response.status_code != 200:
+                raise RuntimeError(f"preview answered {response.status_code}: {response.content[:200]!r}")
+
+        preview(sample[0])
+        times = _query_ms(preview, sample)
+        # Where the endpoint's time goes (stderr only): the freshness check and the service.
+        from matchmaker.services import match_preview
+
+        sig = _query_ms(lambda _: index_store.corpus_signature("outcomes"), range(20))
+        service = _query_ms(lambda n: match_preview(text=f"{n.title}\n{n.description}", k=10), sample[:50])
+        engine_ms = _query_ms(lambda n: index_store.current_outcome_index().rank(n, k=10), sample[:50])
+        print(
+            f"django: preview p50 {_percentile(times, 50):.1f} ms, of which corpus_signature "
+            f"{_percentile(sig, 50):.1f} ms; match_preview() {_percentile(service, 50):.1f} ms; "
+            f"rank(k=10) without explanations {_percentile(engine_ms, 50):.1f} ms",
+            file=sys.stderr,
+        )
+        return {"commit_to_match_s": commit_times, "preview_api_p50_ms": [_percentile(times, 50)]}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -367,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: dict[str, list[float]] = {key: [] for key in KEYS}
     base: dict[str, list[float]] = {key: [] for key in BASELINE_KEYS}
     for r in range(args.repeat):
-        figures, index = engine_run(outcomes, needs)
+        figures, index, tokens = engine_run(outcomes, needs)
         del index
         for key, value in figures.items():
             runs[key].append(value)
@@ -376,7 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 base[key].append(value)
         print(f"run {r + 1}/{args.repeat} done at {time.perf_counter() - started:.0f}s", file=sys.stderr)
     if not args.no_django:
-        for key, values in django_run(outcomes, needs, args.repeat).items():
+        for key, values in django_run(outcomes, tokens, needs, args.repeat).items():
             runs[key].extend(values)
 
     summary = {key: _summary(values) for key, values in runs.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +52,16 @@ class Proposal:
     score: float
     rank: int
     parts: dict[str, float]
-    explanation: Explanation
+    # The explanation is built on first access (a few ms: spans over the texts): batch scoring and
+    # callers that only need ids and scores never pay for it.
+    explainer: Callable[[], Explanation] = field(repr=False, compare=False)
+
+    @property
+    def explanation(self) -> Explanation:
+        cached: Explanation | None = self.__dict__.get("_explanation")
+        if cached is None:
+            cached = self.__dict__["_explanation"] = self.explainer()
+        return cached
 
 
 @dataclass
@@ -80,8 +89,7 @@ class _Query:
     tokens: tuple[str, ...]
     title_tokens: tuple[str, ...]
     char_text: str
-    fields: dict[str, str]
-    normalized: dict[str, str]
+    fields: dict[str, str]  # normalised only when an explanation is asked for
     need_side: bool  # True when the query is a need (OutcomeIndex), False for an outcome
     industry_chain: str | None
     trl: int | None
@@ -92,10 +100,10 @@ class _Query:
 def _need_query(need: NeedDoc, settings: MatchSettings) -> _Query:
     return _Query(
         tokens=doc_tokens(need),
-        title_tokens=tuple(tokenize(need.title)),
+        # Only counted under a query title boost: skip the second jieba pass otherwise.
+        title_tokens=tuple(tokenize(need.title)) if settings.query_title_boost > 1 else (),
         char_text="\n".join([need.title] * settings.query_title_boost + [need.description]),
         fields={"title": need.title, "description": need.description},
-        normalized={"title": normalize(need.title), "description": normalize(need.description)},
         need_side=True,
         industry_chain=need.industry_chain,
         trl=need.min_trl,
@@ -108,12 +116,13 @@ def _outcome_query(outcome: OutcomeDoc, settings: MatchSettings) -> _Query:
     keywords = " ".join(outcome.keywords)
     return _Query(
         tokens=doc_tokens(outcome),
-        title_tokens=tuple(tokenize(outcome.title)) + tuple(tokenize(keywords)),
+        title_tokens=tuple(tokenize(outcome.title)) + tuple(tokenize(keywords))
+        if settings.query_title_boost > 1
+        else (),
         char_text="\n".join(
             [outcome.title] * settings.query_title_boost + [outcome.abstract] + [keywords] * settings.query_title_boost
         ),
         fields={"title": outcome.title, "abstract": outcome.abstract},
-        normalized={"title": normalize(outcome.title), "abstract": normalize(outcome.abstract)},
         need_side=False,
         industry_chain=outcome.industry_chain,
         trl=outcome.trl,
@@ -429,19 +438,16 @@ class _Index:
             if lexical[j] <= 0.0:
                 continue  # no shared word or character: nothing to explain, never a proposal
             i = int(cand[j])
-            parts = self._parts(query, i)
-            factor = (
-                (1 + s.industry_weight * parts["industry"])
-                * (1 + s.trl_weight * parts["trl"])
-                * (1 + s.price_weight * parts["price"])
-                * (1 + s.region_weight * parts["region"])
-            )
+            industry, trl, price, region, factor = self._fit_parts(query, i)
             parts = {
                 "text_word": float(word[j]),
                 "text_char": float(char[j]),
                 "text_lsa": float(lsa[j]),
                 "text": float(text[j]),
-                **parts,
+                "industry": industry,
+                "trl": trl,
+                "price": price,
+                "region": region,
             }
             scored.append((min(1.0, max(0.0, float(text[j]) * factor)), i, parts))
         # Ties broken by index order keep rankings reproducible across runs.
@@ -467,7 +473,7 @@ class _Index:
                 score=score,
                 rank=rank,
                 parts=parts,
-                explanation=self._explain(query, i, q_word, q_char, sources, lexicon),
+                explainer=functools.partial(self._explain, query, i, q_word, q_char, sources, lexicon),
             )
             for rank, (score, i, parts) in enumerate(scored[:k], start=1)
         ]
@@ -484,21 +490,17 @@ class _Index:
             (vals.astype(np.float32), cols, np.asarray([0, len(cols)])), shape=(1, len(self._char_vec.vocabulary_))
         )
 
-    def _parts(self, query: _Query, i: int) -> dict[str, float]:
-        s = self.settings
-        chain, trl, price, city = self._structured[i]
+    def _fit_parts(self, query: _Query, i: int) -> tuple[float, float, float, float, float]:
+        """(industry, trl, price, region, score factor) of candidate `i` for the query."""
+        mine = (query.industry_chain, query.trl, query.price_wan, query.city)
+        theirs = self._structured[i]
         if query.need_side:
-            need = (query.industry_chain, query.trl, query.price_wan, query.city)
-            outcome = (chain, trl, price, city)
-        else:
-            need = (chain, trl, price, city)
-            outcome = (query.industry_chain, query.trl, query.price_wan, query.city)
-        return {
-            "industry": industry_part(need[0], outcome[0], s),
-            "trl": trl_part(need[1], outcome[1]),
-            "price": price_part(need[2], outcome[2], s),
-            "region": region_part(need[3], outcome[3]),
-        }
+            return _structured_fit(mine, theirs, self.settings)
+        return _structured_fit(theirs, mine, self.settings)
+
+    def _parts(self, query: _Query, i: int) -> dict[str, float]:
+        industry, trl, price, region, _ = self._fit_parts(query, i)
+        return {"industry": industry, "trl": trl, "price": price, "region": region}
 
     # --- abstention -----------------------------------------------------------------------------
     def _signals(
@@ -637,9 +639,7 @@ class _Index:
                 query_forms |= surfaces.get(source, {source})
         title, body, _ = self._texts[i]
         cand_fields = {self._field_names[0]: title, self._field_names[1]: body}
-        query_spans = {
-            name: find_spans(text, query_forms, query.normalized[name]) for name, text in query.fields.items()
-        }
+        query_spans = {name: find_spans(text, query_forms, normalize(text)) for name, text in query.fields.items()}
         cand_spans = {name: find_spans(text, cand_forms, _normalized(text)) for name, text in cand_fields.items()}
         explanation_terms = [TermWeight(term, weight) for term, weight in chosen]
         if query.need_side:
@@ -664,6 +664,25 @@ def _surfaces(lexicon: Lexicon) -> dict[str, set[str]]:
         _surface_cache.clear()
         _surface_cache[lexicon.version] = cached
     return cached
+
+
+def _structured_fit(
+    need: tuple[str | None, int | None, float | None, str | None],
+    outcome: tuple[str | None, int | None, float | None, str | None],
+    s: MatchSettings,
+) -> tuple[float, float, float, float, float]:
+    """The four structured parts and the factor they multiply the text score by."""
+    industry = industry_part(need[0], outcome[0], s)
+    trl = trl_part(need[1], outcome[1])
+    price = price_part(need[2], outcome[2], s)
+    region = region_part(need[3], outcome[3])
+    factor = (
+        (1 + s.industry_weight * industry)
+        * (1 + s.trl_weight * trl)
+        * (1 + s.price_weight * price)
+        * (1 + s.region_weight * region)
+    )
+    return industry, trl, price, region, factor
 
 
 def _rows(docs: Sequence[Sequence[str]], weights: TermWeights) -> Any:
