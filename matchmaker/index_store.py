@@ -35,6 +35,8 @@ from outcomes.models import Outcome
 logger = logging.getLogger(__name__)
 
 _lock = threading.RLock()
+# When this process last made sure each kind's index matched the database (time.monotonic()).
+_checked: dict[str, float] = {}
 
 
 @dataclass
@@ -134,13 +136,29 @@ def _compatible(build: IndexBuild) -> bool:
     return build.format_version == engine.FORMAT_VERSION and build.sklearn_version == _sklearn_version()
 
 
+def mark_stale(kind: str | None = None) -> None:
+    """This process changed rows of `kind` (all kinds with None): check freshness on the next use."""
+    with _lock:
+        if kind is None:
+            _checked.clear()
+        else:
+            _checked.pop(kind, None)
+
+
 def current_index(kind: str):
     """The index in force for `kind`, fresh for the database as it is now.
 
     Loads the newest artifact when this process holds another version, rebuilds when
     there is none or it is incompatible (engine, libraries or lexicon changed), and
-    applies rows changed since then incrementally.
+    applies rows changed since then incrementally. The check costs aggregate queries over
+    the whole library (about 140 ms at 106,000 rows on SQLite), so a process repeats it at
+    most every MATCHMAKER_INDEX_FRESHNESS_MS; its own writes mark the index stale at once.
     """
+    window = settings.MATCHMAKER_INDEX_FRESHNESS_MS / 1000
+    with _lock:
+        held = _loaded.get(kind)
+        if held is not None and window > 0 and time.monotonic() - _checked.get(kind, -window) < window:
+            return held.index
     lexicon = sync_lexicon()
     build = IndexBuild.objects.filter(kind=kind).order_by("-built_at", "-id").first()
     if build is None or not _compatible(build) or build.lexicon_version != lexicon:
@@ -153,6 +171,7 @@ def current_index(kind: str):
         if held.signature != signature and not _apply_changes(kind, held, signature):
             build_index(kind)
             held = _loaded[kind]
+        _checked[kind] = time.monotonic()
         return held.index
 
 
@@ -225,3 +244,4 @@ def forget_loaded() -> None:
     """Drop the in-process copies (tests, and workers after a fork)."""
     with _lock:
         _loaded.clear()
+        _checked.clear()

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from matchmaker import engine
+from matchmaker import engine, index_store
 from matchmaker.assignment import assign_unassigned
 from matchmaker.audit import record_event
 from matchmaker.documents import need_doc, outcome_doc
@@ -55,6 +55,8 @@ def text_prepare(row: Need | Outcome) -> None:
         normalized_text=normalized, tokens=tokens, tokens_lexicon=version, text_prepared_at=timezone.now()
     )
     row.normalized_text, row.tokens, row.tokens_lexicon = normalized, tokens, version
+    # Seen by this process's next match at once; other processes within the freshness window.
+    index_store.mark_stale(IndexBuild.Kind.NEEDS if isinstance(row, Need) else IndexBuild.Kind.OUTCOMES)
 
 
 def rows_needing_preparation(model: type[Model]):

@@ -222,3 +222,20 @@ def test_proposals_far_below_the_best_are_not_put_before_a_manager(outcomes, set
     proposed = Match.objects.filter(need=need, source=Match.Source.NEED, status=Match.Status.PROPOSED)
     assert proposed.count() == 1
     assert proposed.get().outcome == outcomes[0]
+
+
+def test_within_the_freshness_window_a_process_reuses_its_index_but_sees_its_own_writes(
+    outcomes, settings, django_assert_max_num_queries
+):
+    from matchmaker import index_store
+
+    settings.MATCHMAKER_INDEX_FRESHNESS_MS = 60_000
+    index_store.current_outcome_index()
+    with django_assert_max_num_queries(0):
+        index_store.current_outcome_index()  # no freshness queries inside the window
+    withdrawn = outcomes[0]
+    withdrawn.status = "withdrawn"
+    withdrawn.save()
+    tasks.prepare_outcome_text(withdrawn.pk)  # this process's own write marks the index stale
+    need = _need(title="铝合金焊缝气孔", description="激光焊铝合金焊缝气孔多。")
+    assert not Match.objects.filter(need=need, outcome=withdrawn, status=Match.Status.PROPOSED).exists()
