@@ -3,12 +3,8 @@ from django.contrib import admin
 from matchmaker.models import IndexBuild, LexiconSynonym, LexiconTerm, Match, MatchEvent, MatchQuestion
 
 
-class MatchEventInline(admin.TabularInline):
-    model = MatchEvent
-    extra = 0
-    can_delete = False
-    fields = ("at", "kind", "actor", "from_status", "to_status", "reason", "note")
-    readonly_fields = fields
+class ReadOnlyAdminMixin:
+    """Rows changed only through the workflow (pages and API), which writes the audit trail."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -16,9 +12,20 @@ class MatchEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MatchEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = MatchEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "actor", "from_status", "to_status", "reason", "note")
+    readonly_fields = fields
+
 
 @admin.register(Match)
-class MatchAdmin(admin.ModelAdmin):
+class MatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Pairings are changed through the review workflow (pages and API), which writes the audit trail."""
 
     list_display = ("need", "outcome", "score", "rank", "status", "assigned_to", "source", "updated_at")
@@ -26,32 +33,14 @@ class MatchAdmin(admin.ModelAdmin):
     search_fields = ("need__title", "outcome__title")
     inlines = (MatchEventInline,)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(MatchEvent)
-class MatchEventAdmin(admin.ModelAdmin):
+class MatchEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail: readable, never editable or deletable."""
 
     list_display = ("at", "match", "kind", "actor", "from_status", "to_status", "reason")
     list_filter = ("kind",)
     search_fields = ("match__need__title", "match__outcome__title", "actor__username", "reason", "note")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(MatchQuestion)
@@ -85,12 +74,6 @@ class LexiconSynonymAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndexBuild)
-class IndexBuildAdmin(admin.ModelAdmin):
+class IndexBuildAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("kind", "version", "doc_count", "seconds", "lexicon_version", "built_at")
     list_filter = ("kind",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

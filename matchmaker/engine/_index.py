@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,7 +156,7 @@ def _project(matrix: Any, components_t: Any) -> Any:
     return np.vstack(parts)
 
 
-class _Index:
+class _Index(ABC):
     """Shared machinery; candidates are either outcomes or needs."""
 
     _field_names: tuple[str, str]
@@ -267,14 +268,17 @@ class _Index:
         norms = np.maximum(np.linalg.norm(embedded, axis=1), 1e-12)
         self._lsa = (basis.astype(np.float32), sigma.astype(np.float32), norms.astype(np.float32))
 
+    @abstractmethod
     def _doc_texts(self, doc: Any) -> tuple[str, str, str]:
-        raise NotImplementedError
+        """Title, body and keywords of a candidate."""
 
+    @abstractmethod
     def _doc_structured(self, doc: Any) -> tuple[str | None, int | None, float | None, str | None]:
-        raise NotImplementedError
+        """Industry chain, TRL, money and city of a candidate."""
 
+    @abstractmethod
     def _query(self, doc: Any) -> _Query:
-        raise NotImplementedError
+        """The query built from a document of the other library."""
 
     # --- incremental changes ----------------------------------------------------------------------
     def add(self, docs: Sequence[Any]) -> None:
