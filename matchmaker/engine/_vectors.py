@@ -121,11 +121,11 @@ def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...]) -> tuple[Any, TermW
     # Column order = the vocabulary sorted as strings, as scikit-learn orders it, so everything
     # downstream (the randomised SVD included) sees the very same matrix.
     latin_terms = [""] * len(latin)
-    for term, j in latin.items():
-        latin_terms[j] = term
+    for latin_term, j in latin.items():
+        latin_terms[j] = latin_term
     chars = [chr(int(c)) for c in present]
 
-    def term(key: int) -> str:
+    def term_of(key: int) -> str:
         if key < n_chars:
             return chars[key]
         if key < base:
@@ -133,7 +133,7 @@ def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...]) -> tuple[Any, TermW
             return chars[a] + chars[b]
         return latin_terms[key - base]
 
-    terms = [term(int(k)) for k in used]
+    terms = [term_of(int(k)) for k in used]
     order = sorted(range(len(terms)), key=terms.__getitem__)
     new_col = np.empty(width, dtype=np.int64)
     rank = np.empty(len(order), dtype=np.int64)
