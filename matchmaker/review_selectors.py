@@ -54,15 +54,23 @@ def questions_for(roles: Roles):
 
 def rejection_summary(matches) -> list[dict]:
     """Rejection reasons of a need's or an outcome's pairings, most frequent first."""
+    return rejection_summaries(matches, by="status").get(Match.Status.REJECTED, [])
+
+
+def rejection_summaries(matches, *, by: str) -> dict[object, list[dict]]:
+    """Rejection reasons grouped by the field `by` (e.g. "outcome_id"), in one query."""
     from django.db.models import Count
 
     rows = (
         matches.filter(status=Match.Status.REJECTED)
-        .values("reject_reason")
+        .values(by, "reject_reason")
         .annotate(count=Count("id"))
-        .order_by("-count", "reject_reason")
+        .order_by(by, "-count", "reject_reason")
     )
     labels = dict(Match.RejectReason.choices)
-    return [
-        {"reason": r["reject_reason"], "label": labels.get(r["reject_reason"], ""), "count": r["count"]} for r in rows
-    ]
+    grouped: dict[object, list[dict]] = {}
+    for r in rows:
+        grouped.setdefault(r[by], []).append(
+            {"reason": r["reject_reason"], "label": labels.get(r["reject_reason"], ""), "count": r["count"]}
+        )
+    return grouped

@@ -36,7 +36,7 @@ from matchmaker.forms import (
 )
 from matchmaker.models import Match, MatchEvent, MatchQuestion
 from matchmaker.pages import Viewer, forbidden_page, landing_url, page_view, render_page, viewer_of
-from matchmaker.review_selectors import deals_for, questions_for, rejection_summary, reviews_for
+from matchmaker.review_selectors import deals_for, questions_for, rejection_summaries, rejection_summary, reviews_for
 from needs.models import Enterprise, Need
 from needs.selectors import can_see_need_details, needs_visible_to
 from outcomes.models import Institution, Outcome
@@ -425,37 +425,37 @@ def _question_rows(viewer: Viewer, bound: dict[int, AnswerForm] | None = None) -
 def _rejection_rows(viewer: Viewer, limit: int = 20) -> list[dict[str, Any]]:
     """The party's own needs and outcomes that were turned down, most rejections first."""
     rows: list[dict[str, Any]] = []
-    rejected = Match.objects.filter(status=S.REJECTED)
-    if viewer.roles.institution_ids:
-        outcomes = (
-            Outcome.objects.filter(institution_id__in=viewer.roles.institution_ids, matches__status=S.REJECTED)
+    sides = (
+        (
+            "成果",
+            Outcome,
+            "institution_id__in",
+            viewer.roles.institution_ids,
+            "outcome",
+            "matchmaker:outcome-rejections",
+        ),
+        ("需求", Need, "enterprise_id__in", viewer.roles.enterprise_ids, "need", "matchmaker:need-rejections"),
+    )
+    for kind, model, owner_lookup, owner_ids, side, url_name in sides:
+        if not owner_ids:
+            continue
+        items = list(
+            model.objects.filter(**{owner_lookup: owner_ids}, matches__status=S.REJECTED)
             .annotate(rejections=Count("matches"))
             .order_by("-rejections", "title")[:limit]
         )
-        for outcome in outcomes:
-            rows.append(
-                {
-                    "kind": "成果",
-                    "title": outcome.title,
-                    "url": reverse("matchmaker:outcome-rejections", args=[outcome.pk]),
-                    "reasons": rejection_summary(rejected.filter(outcome=outcome)),
-                }
-            )
-    if viewer.roles.enterprise_ids:
-        needs = (
-            Need.objects.filter(enterprise_id__in=viewer.roles.enterprise_ids, matches__status=S.REJECTED)
-            .annotate(rejections=Count("matches"))
-            .order_by("-rejections", "title")[:limit]
+        reasons = rejection_summaries(
+            Match.objects.filter(**{f"{side}_id__in": [item.pk for item in items]}), by=f"{side}_id"
         )
-        for need in needs:
-            rows.append(
-                {
-                    "kind": "需求",
-                    "title": need.title,
-                    "url": reverse("matchmaker:need-rejections", args=[need.pk]),
-                    "reasons": rejection_summary(rejected.filter(need=need)),
-                }
-            )
+        rows += [
+            {
+                "kind": kind,
+                "title": item.title,
+                "url": reverse(url_name, args=[item.pk]),
+                "reasons": reasons.get(item.pk, []),
+            }
+            for item in items
+        ]
     return rows
 
 

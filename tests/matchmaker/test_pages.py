@@ -690,3 +690,11 @@ def test_nav_shows_name_role_and_links(site, role, shown, hidden):
         assert text in body
     for text in hidden:
         assert text not in body
+
+
+def test_the_deals_page_lists_each_own_row_with_its_rejection_reasons(rejected):
+    response = client_for(rejected, "institution_member").get("/deals/")
+    rows = response.context["rejections"]
+    assert [(row["title"], [(r["reason"], r["count"]) for r in row["reasons"]]) for row in rows] == [
+        (rejected.outcome.title, [("trl_too_low", 2), ("price_over_budget", 1)])
+    ]
