@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from matchmaker.engine import NeedDoc, OutcomeDoc, OutcomeIndex, tokens_for_many, warm_up
+from matchmaker.engine import NeedDoc, OutcomeDoc, OutcomeIndex, warm_up
+from matchmaker.engine._docs import prepare_many
 from matchmaker.engine._lexicon import DATA_DIR
 
 KEYS = (
@@ -265,12 +266,16 @@ def _artifact_mb(index: OutcomeIndex) -> float:
 
 def engine_run(
     outcomes: Sequence[OutcomeDoc], needs: Sequence[NeedDoc]
-) -> tuple[dict[str, float], OutcomeIndex, list[tuple[str, ...]]]:
+) -> tuple[dict[str, float], OutcomeIndex, list[tuple[str, tuple[str, ...]]]]:
     """One run of the engine's measurements."""
-    raw = [OutcomeDoc(**{**o.__dict__, "tokens": None}) for o in outcomes]
+    raw = [OutcomeDoc(**{**o.__dict__, "tokens": None, "normalized": None}) for o in outcomes]
     build_raw, _ = _timed(lambda: OutcomeIndex.build(raw))
-    tokens = tokens_for_many(raw)
-    stored = [OutcomeDoc(**{**o.__dict__, "tokens": t}) for o, t in zip(raw, tokens, strict=True)]
+    # What text preparation stores on each row: the normalised text and its tokens.
+    tokens = prepare_many(raw)
+    stored = [
+        OutcomeDoc(**{**o.__dict__, "normalized": norm, "tokens": toks})
+        for o, (norm, toks) in zip(raw, tokens, strict=True)
+    ]
     build_tokens, index = _timed(lambda: OutcomeIndex.build(stored))
     index.rank(needs[0], k=20)
     times = _query_ms(lambda n: index.rank(n, k=20), needs)
@@ -340,7 +345,9 @@ def _django_setup(workdir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _django_load(outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, ...]], needs: Sequence[NeedDoc]) -> Any:
+def _django_load(
+    outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, tuple[str, ...]]], needs: Sequence[NeedDoc]
+) -> Any:
     """Store the corpus as prepared rows (stored tokens, as text preparation leaves them)."""
     from datetime import timedelta
     from decimal import Decimal
@@ -364,7 +371,7 @@ def _django_load(outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, ...
     }
     fallback = institutions[CITIES[0]]
     batch: list[Any] = []
-    for i, (o, toks) in enumerate(zip(outcomes, tokens, strict=True)):
+    for i, (o, (norm, toks)) in enumerate(zip(outcomes, tokens, strict=True)):
         batch.append(
             Outcome(
                 institution=institutions.get(o.city or "", fallback),
@@ -375,6 +382,7 @@ def _django_load(outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, ...
                 industry_chain=o.industry_chain or CHAINS[0],
                 trl=o.trl or 5,
                 asking_price_wan=None if o.asking_price_wan is None else Decimal(str(o.asking_price_wan)),
+                normalized_text=norm,
                 tokens=list(toks),
                 tokens_lexicon=lexicon,
                 text_prepared_at=start + timedelta(microseconds=i),
@@ -405,7 +413,10 @@ def _django_load(outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, ...
 
 
 def django_run(
-    outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, ...]], needs: Sequence[NeedDoc], repeat: int
+    outcomes: Sequence[OutcomeDoc],
+    tokens: Sequence[tuple[str, tuple[str, ...]]],
+    needs: Sequence[NeedDoc],
+    repeat: int,
 ) -> dict[str, list[float]]:
     """Commit-to-match and the preview endpoint through Django, on a throwaway SQLite database
     holding the whole corpus, with the big index loaded through index_store as a worker does."""

@@ -13,11 +13,12 @@ def _money(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _stored_tokens(row: Need | Outcome) -> tuple[str, ...] | None:
-    # Tokens made with another dictionary would disagree with the query's tokens: recompute them.
+def _stored(row: Need | Outcome) -> dict[str, object]:
+    # Tokens made with another dictionary would disagree with the query's tokens: recompute them
+    # (and the normalised text with them: both come from the same preparation).
     if row.text_prepared_at is not None and row.tokens_lexicon == engine.lexicon_version():
-        return tuple(row.tokens)
-    return None
+        return {"tokens": tuple(row.tokens), "normalized": row.normalized_text or None}
+    return {}
 
 
 def need_doc(need: Need, *, use_stored_tokens: bool = True) -> engine.NeedDoc:
@@ -29,7 +30,7 @@ def need_doc(need: Need, *, use_stored_tokens: bool = True) -> engine.NeedDoc:
         min_trl=need.min_trl,
         budget_wan=_money(need.budget_wan),
         city=need.city,
-        tokens=_stored_tokens(need) if use_stored_tokens else None,
+        **(_stored(need) if use_stored_tokens else {}),
     )
 
 
@@ -43,5 +44,5 @@ def outcome_doc(outcome: Outcome, *, use_stored_tokens: bool = True) -> engine.O
         trl=outcome.trl,
         asking_price_wan=_money(outcome.asking_price_wan),
         city=outcome.institution.city,
-        tokens=_stored_tokens(outcome) if use_stored_tokens else None,
+        **(_stored(outcome) if use_stored_tokens else {}),
     )

@@ -46,9 +46,7 @@ def queue_text_preparation(row: Need | Outcome) -> None:
 def text_prepare(row: Need | Outcome) -> None:
     """Normalise the row's text, tokenise it with the active lexicon and store both."""
     version = sync_lexicon()
-    text = row.matching_text()
-    normalized = engine.normalize(text)
-    tokens = engine.tokenize(text)
+    normalized, tokens = engine.prepare_text(row.matching_text())
     # update() rather than save(): a concurrent edit of other fields must not be overwritten,
     # and updated_at should keep meaning "edited by a person".
     type(row).objects.filter(pk=row.pk).update(

@@ -6,7 +6,7 @@ from ._index import FORMAT_VERSION, IncompatibleIndexError, NeedIndex, OutcomeIn
 from ._lexicon import Lexicon
 from ._normalize import normalize
 from ._settings import MatchSettings
-from ._tokenize import lexicon_version, tokenize, use_lexicon, warm_up
+from ._tokenize import lexicon_version, prepare_text, tokenize, use_lexicon, warm_up
 
 __all__ = [
     "FORMAT_VERSION",
@@ -23,6 +23,7 @@ __all__ = [
     "TermWeight",
     "lexicon_version",
     "normalize",
+    "prepare_text",
     "tokenize",
     "tokens_for",
     "tokens_for_many",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._tokenize import tokenize
+from ._normalize import normalize
+from ._tokenize import tokenize_normalized
 from ._vectors import parallel_map
 
 
@@ -14,7 +15,8 @@ class OutcomeDoc:
     """A research outcome (科技成果) as the engine sees it.
 
     `tokens`, when given, must be ``tokens_for(doc)`` computed under the active ``lexicon_version()``;
-    it spares re-tokenising the abstract when an index is rebuilt.
+    it spares re-tokenising the abstract when an index is rebuilt. `normalized`, when given, must be
+    ``normalize(doc_text(doc))``; it spares normalising the text again (stored beside the tokens).
     """
 
     id: int | str
@@ -26,11 +28,12 @@ class OutcomeDoc:
     asking_price_wan: float | None = None
     city: str | None = None
     tokens: tuple[str, ...] | None = None
+    normalized: str | None = None
 
 
 @dataclass(frozen=True)
 class NeedDoc:
-    """An enterprise need (产业需求) as the engine sees it; `tokens` as for OutcomeDoc."""
+    """An enterprise need (产业需求) as the engine sees it; `tokens` and `normalized` as for OutcomeDoc."""
 
     id: int | str
     title: str
@@ -40,6 +43,7 @@ class NeedDoc:
     budget_wan: float | None = None
     city: str | None = None
     tokens: tuple[str, ...] | None = None
+    normalized: str | None = None
 
 
 def doc_text(doc: OutcomeDoc | NeedDoc) -> str:
@@ -49,14 +53,25 @@ def doc_text(doc: OutcomeDoc | NeedDoc) -> str:
     return "\n".join([doc.title, doc.description])
 
 
+def prepare(doc: OutcomeDoc | NeedDoc) -> tuple[str, tuple[str, ...]]:
+    """``(normalize(doc_text(doc)), tokens_for(doc))``, normalising once: what a row stores."""
+    normalized = doc.normalized if doc.normalized is not None else normalize(doc_text(doc))
+    return normalized, tuple(tokenize_normalized(normalized))
+
+
+def prepare_many(docs: Sequence[OutcomeDoc | NeedDoc]) -> list[tuple[str, tuple[str, ...]]]:
+    """prepare() of each doc, on every core for large batches."""
+    return parallel_map(prepare, docs)
+
+
 def tokens_for(doc: OutcomeDoc | NeedDoc) -> tuple[str, ...]:
     """Tokens to store on the row (with ``lexicon_version()``) and pass back as ``doc.tokens``."""
-    return tuple(tokenize(doc_text(doc)))
+    return prepare(doc)[1]
 
 
 def tokens_for_many(docs: Sequence[OutcomeDoc | NeedDoc]) -> list[tuple[str, ...]]:
-    """tokens_for() of each doc, on every core for large batches (jieba is single-threaded)."""
-    return parallel_map(tokens_for, docs)
+    """tokens_for() of each doc, on every core for large batches."""
+    return [tokens for _, tokens in prepare_many(docs)]
 
 
 def doc_tokens(doc: OutcomeDoc | NeedDoc) -> tuple[str, ...]:

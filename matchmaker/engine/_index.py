@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._docs import NeedDoc, OutcomeDoc, doc_tokens
+from ._docs import NeedDoc, OutcomeDoc, doc_tokens, prepare_many
 from ._explain import Explanation, TermWeight, find_spans
 from ._lexicon import Lexicon
 from ._normalize import normalize
@@ -205,26 +205,36 @@ class _Index(ABC):
 
     # --- building -------------------------------------------------------------------------------
     def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[list[str]], list[str]]:
+        """Word tokens and normalised character text of each candidate; records ids, texts, fields."""
         s = self.settings
+        # Without boosts the character text is the stored text, so a row's stored normalisation serves.
+        plain = s.title_boost == 1 and s.keyword_boost == 1
         word_docs: list[list[str]] = []
-        char_docs: list[str] = []
-        # jieba is 90 % of a build from raw text: rows without stored tokens are cut on every core.
-        missing = [doc for doc in docs if doc.tokens is None]
-        cut = iter(parallel_map(_doc_tokens_list, missing))
+        char_docs: list[str | None] = []
+        raw_char: dict[int, str] = {}
+        # jieba and OpenCC are most of a build from raw text: rows without stored tokens are prepared
+        # on every core, each text normalised once for both its words and its character n-grams.
+        fresh = iter(prepare_many([doc for doc in docs if doc.tokens is None]))
         for doc in docs:
             title, body, keywords = self._doc_texts(doc)
-            tokens = list(doc.tokens if doc.tokens is not None else next(cut))
+            normalized, stored = next(fresh) if doc.tokens is None else (doc.normalized, doc.tokens)
+            tokens = list(stored)
             # doc_tokens already holds title and keywords once; repeat them to reach the boost.
             if s.title_boost > 1:
                 tokens += tokenize(title) * (s.title_boost - 1)
             if keywords and s.keyword_boost > 1:
                 tokens += tokenize(keywords) * (s.keyword_boost - 1)
             word_docs.append(tokens)
-            char_docs.append("\n".join([title] * s.title_boost + [body] + [keywords] * s.keyword_boost))
+            if not plain or normalized is None:
+                raw_char[len(char_docs)] = "\n".join([title] * s.title_boost + [body] + [keywords] * s.keyword_boost)
+                normalized = None
+            char_docs.append(normalized)
             self._ids.append(doc.id)
             self._texts.append((title, body, keywords))
             self._structured.append(self._doc_structured(doc))
-        return word_docs, char_docs
+        for i, text in zip(raw_char, parallel_map(normalize, list(raw_char.values())), strict=True):
+            char_docs[i] = text
+        return word_docs, [text or "" for text in char_docs]
 
     def _fit(self, docs: Sequence[Any]) -> None:
         word_docs, char_docs = self._candidate_rows(docs)
@@ -235,7 +245,7 @@ class _Index(ABC):
         self._word_vec = self._char_vec = TermWeights({}, np.zeros(0))
         if docs:
             word, self._word_vec = word_tfidf(word_docs)
-            char, self._char_vec = char_tfidf(char_docs, self.settings.char_ngram_sizes)
+            char, self._char_vec = char_tfidf(char_docs, self.settings.char_ngram_sizes, normalized=True)
             # float32 halves the artifact; scores need no more than six significant digits.
             self._word = word.astype(np.float32)
             self._char = char.astype(np.float32)

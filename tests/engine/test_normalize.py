@@ -74,3 +74,20 @@ def test_use_lexicon_switches_the_process_wide_lexicon(engine_lexicon: Lexicon) 
     finally:
         use_lexicon(engine_lexicon)
     assert lexicon_version() == engine_lexicon.version
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "碳化矽功率模組採用銀燒結互連，提高功率循環壽命與高溫可靠性。",
+        "記憶體與晶片的雷射封裝製程，良率提升到98%（SiC MOSFET）。",
+        "氫燃料電池質子交換膜、催化劑與雙極板的國產化替代",
+    ],
+)
+def test_whole_text_conversion_equals_the_clause_by_clause_one(text: str) -> None:
+    from matchmaker.engine import _normalize
+
+    folded = _normalize._FULL_WIDTH.sub(_normalize._half_width, text).lower()
+    clauses = "".join(_normalize._convert_clause(m.group()) for m in _normalize._CLAUSE.finditer(folded))
+    assert normalize(text) == clauses
+    assert normalize(text) != folded  # it was Traditional, and it was converted
