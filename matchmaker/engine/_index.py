@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,25 @@ class Ranking:
     reason: str = ""
     would_abstain: str = ""
     signals: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _SparseVector:
+    """A query vector: sorted columns and their values (a scipy matrix costs more to build than to use)."""
+
+    indices: Any
+    data: Any
+
+
+_scratch_space = threading.local()
+
+
+def _scratch(size: int) -> Any:
+    """A zeroed float32 vector of `size`, reused by this thread; callers zero what they set."""
+    buffer: Any = getattr(_scratch_space, "buffer", None)
+    if buffer is None or len(buffer) != size:
+        buffer = _scratch_space.buffer = np.zeros(size, dtype=np.float32)
+    return buffer
 
 
 def _as_tokens(doc: Any) -> Any:
@@ -372,16 +392,16 @@ class _Index(ABC):
                 sources.setdefault(target, set()).add(term)
         return expanded, sources
 
-    def _query_vector(self, weights: dict[str, float]) -> Any:
-        from scipy.sparse import csr_matrix
-
+    def _query_vector(self, weights: dict[str, float]) -> _SparseVector:
         vocab = self._word_vec.vocabulary_
         # The norm includes terms no candidate uses, so a query mostly about things the index never
         # mentions scores low against every candidate instead of high against a stray match.
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        cols = [vocab[t] for t in weights if t in vocab]
-        vals = [weights[t] / norm for t in weights if t in vocab]
-        return csr_matrix((vals, ([0] * len(cols), cols)), shape=(1, len(vocab)))
+        known = sorted((vocab[t], w / norm) for t, w in weights.items() if t in vocab)
+        return _SparseVector(
+            np.fromiter((j for j, _ in known), dtype=np.int64, count=len(known)),
+            np.fromiter((v for _, v in known), dtype=np.float64, count=len(known)),
+        )
 
     def _word_scores(self, cols: Any, vals: Any) -> Any:
         """Word cosine of every row, summed over the query terms' postings only."""
@@ -389,9 +409,11 @@ class _Index(ABC):
         csc = self._word_csc
         if len(cols) == 0:
             return np.zeros(n, dtype=np.float32)
-        starts, ends = csc.indptr[cols], csc.indptr[cols + 1]
+        starts = csc.indptr[cols].tolist()
+        ends = csc.indptr[cols + 1].tolist()
         rows = np.concatenate([csc.indices[a:b] for a, b in zip(starts, ends, strict=True)])
-        weights = np.concatenate([csc.data[a:b] * np.float32(v) for a, b, v in zip(starts, ends, vals, strict=True)])
+        weights = np.concatenate([csc.data[a:b] for a, b in zip(starts, ends, strict=True)])
+        weights *= np.repeat(vals.astype(np.float32), np.subtract(ends, starts))
         return np.bincount(rows, weights=weights, minlength=n).astype(np.float32)
 
     def _candidates(self, word: Any) -> Any:
@@ -417,13 +439,16 @@ class _Index(ABC):
         expanded, sources = self._expand(weights, lexicon)
         q_word = self._query_vector(expanded)
         q_char = self._query_char(query.char_text)
-        word_all = self._word_scores(q_word.indices.astype(np.int64), q_word.data)
+        word_all = self._word_scores(q_word.indices, q_word.data)
         cand = self._candidates(word_all)
         word = word_all[cand]
-        dense = np.zeros(q_char.shape[1], dtype=np.float32)
-        dense[q_char.indices] = q_char.data
         rows = self._char if len(cand) == self._char.shape[0] else self._char[cand]
-        char = rows @ dense
+        dense = _scratch(self._char.shape[1])
+        dense[q_char.indices] = q_char.data
+        try:
+            char = rows @ dense
+        finally:
+            dense[q_char.indices] = 0.0
         text = s.word_weight * word + s.char_weight * char
         lexical = text
         lsa = np.zeros_like(text)
@@ -496,13 +521,9 @@ class _Index(ABC):
     def _rank_many(self, docs: Sequence[Any], k: int, abstain: bool) -> list[Ranking]:
         return [self._rank(doc, k, abstain) for doc in docs]
 
-    def _query_char(self, text: str) -> Any:
-        from scipy.sparse import csr_matrix
-
+    def _query_char(self, text: str) -> _SparseVector:
         cols, vals = query_vector(char_ngrams(text, self.settings.char_ngram_sizes), self._char_vec)
-        return csr_matrix(
-            (vals.astype(np.float32), cols, np.asarray([0, len(cols)])), shape=(1, len(self._char_vec.vocabulary_))
-        )
+        return _SparseVector(cols, vals.astype(np.float32))
 
     def _fit_parts(self, query: _Query, i: int) -> tuple[float, float, float, float, float]:
         """(industry, trl, price, region, score factor) of candidate `i` for the query."""
@@ -556,8 +577,12 @@ class _Index(ABC):
             if any(form in hay for hay in haystacks for form in forms):
                 covered += weight
         terms = self._terms()
-        query_terms = {j for j in q_word.indices if len(terms[j]) > 1}
-        shared = max((len(query_terms.intersection(self._word.getrow(i).indices)) for i in best), default=0)
+        query_terms = {j for j in q_word.indices.tolist() if len(terms[j]) > 1}
+        word = self._word
+        shared = max(
+            (len(query_terms.intersection(word.indices[word.indptr[i] : word.indptr[i + 1]].tolist())) for i in best),
+            default=0,
+        )
         topic = lexical_score = -1.0
         if self._lsa is not None:
             n = min(s.topic_neighbours, len(lsa))

@@ -15,7 +15,8 @@ from ._normalize import normalize
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Bumped whenever tokenize() changes behaviour, so tokens stored beside this version are recomputed.
-TOKENIZER_REVISION = "4"
+# 5: a Simplified text is never rewritten by Taiwan-vocabulary phrases (normalize).
+TOKENIZER_REVISION = "5"
 
 _DICT_LINE = re.compile(r"^(\S+)(?:\s+(\d+))?(?:\s+([A-Za-z]{1,8}))?$")
 # A variant must not be pure punctuation or digits, or every number in a text would turn into it.
