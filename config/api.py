@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from analytics.api import FunnelView, ManagerLeagueView, RegionalFlowsView
 from brokers.api import ConflictOfInterestViewSet, TechnologyManagerViewSet
-from core.auth_api import TokenLoginView
+from core.auth_api import TokenLoginView, TokenLogoutView
 from imports.api import ImportJobViewSet
 from matchmaker.api import (
     MatchPreviewView,
@@ -33,6 +33,7 @@ router.register("imports", ImportJobViewSet, basename="import")
 
 urlpatterns = [
     path("auth/token/", TokenLoginView.as_view(), name="api-token"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="api-logout"),
     path("needs/<int:pk>/matches/", NeedMatchesView.as_view(), name="need-matches"),
     path("needs/<int:pk>/rematch/", RematchView.as_view(), name="need-rematch"),
     path("needs/<int:pk>/rejections/", NeedRejectionsView.as_view(), name="need-rejections"),

@@ -13,3 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# JSON instead of an HTML page for API clients (core/error_views.py).
+handler404 = "core.error_views.not_found"
+handler500 = "core.error_views.server_error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from core.access import request_roles
@@ -35,16 +36,44 @@ class StringListField(serializers.ListField):
 
 
 class SlugField(serializers.SlugRelatedField):
-    """A related object named by a slug; NUL characters are a 400, not a database error.
+    """A related object named by a slug; NUL characters and over-long text are a 400 before any query.
 
     DRF's CharField refuses NUL, but a slug lookup sends the text straight to the
-    database, and PostgreSQL cannot hold NUL in a string parameter.
+    database, and PostgreSQL cannot hold NUL in a string parameter. The length limit is the
+    slug column's own, and the schema shows it (SlugFieldSchema below).
     """
+
+    default_error_messages = {
+        **serializers.SlugRelatedField.default_error_messages,
+        "max_length": "请确保这个字段不能超过 {max_length} 个字符。",
+    }
+
+    def length_limit(self) -> int | None:
+        queryset = self.queryset
+        if queryset is None:
+            return None
+        return queryset.model._meta.get_field(self.slug_field).max_length
 
     def to_internal_value(self, data):
         if isinstance(data, str) and "\x00" in data:
             self.fail("invalid")
+        limit = self.length_limit()
+        if isinstance(data, str) and limit is not None and len(data) > limit:
+            self.fail("max_length", max_length=limit)
         return super().to_internal_value(data)
+
+
+class SlugFieldSchema(OpenApiSerializerFieldExtension):
+    """Documents SlugField's length limit (maxLength) in the OpenAPI schema."""
+
+    target_class = SlugField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        limit = self.target.length_limit()
+        if limit is not None and schema.get("type") == "string":
+            schema["maxLength"] = limit
+        return schema
 
 
 class PartyContactSerializer(serializers.ModelSerializer):

@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from core.access import request_roles
+from core.throttling import IMPORT_THROTTLES
 from imports import services
 from imports.models import ImportJob
 from imports.parsers import ImportRefused
@@ -147,6 +148,12 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return [AllowAny()]
         return super().get_permissions()
 
+    def get_throttles(self):
+        # Uploads are the expensive part (a file of up to IMPORT_MAX_UPLOAD_BYTES, then a job).
+        if self.action == "create":
+            return [throttle() for throttle in IMPORT_THROTTLES]
+        return super().get_throttles()
+
     @extend_schema(request={"multipart/form-data": ImportCreateSerializer}, responses={202: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
         # Refuse an oversized upload from its declared length, before Django spools it to disk.
@@ -174,6 +181,13 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         services.import_job_queue(job)
         body = ImportJobSerializer(job, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An error on the CSV report route is a JSON body: label it application/json, not text/csv.
+        if response.status_code >= 400 and isinstance(getattr(request, "accepted_renderer", None), CSVRenderer):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def _check_owner(self, kind: str, code: str) -> None:
         roles = request_roles(self.request)

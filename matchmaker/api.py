@@ -9,11 +9,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.access import request_roles
 from core.api_fields import IndustryChainField
+from core.throttling import PREVIEW_THROTTLES
 from matchmaker import services, tasks
 from matchmaker.models import Match
 from matchmaker.review_selectors import rejection_summary
@@ -142,8 +142,8 @@ class MatchPreviewView(APIView):
     """试匹配：输入一段需求文字，返回排序并附说明的成果，不保存任何内容（登录用户，限频）。"""
 
     permission_classes = [IsAuthenticated]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "preview"
+    # Each preview scores the whole library: limited per user and per client address.
+    throttle_classes = list(PREVIEW_THROTTLES)
 
     @extend_schema(
         request=PreviewRequestSerializer,

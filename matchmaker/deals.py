@@ -36,6 +36,11 @@ def _is_party(user: AbstractBaseUser, match: Match) -> bool:
     )
 
 
+def may_move(user: AbstractBaseUser, match: Match) -> bool:
+    """Whether `user` has any say in this deal, whatever its stage: staff, its manager, its parties."""
+    return user.is_authenticated and (user.is_staff or _is_deciding_manager(user, match) or _is_party(user, match))
+
+
 def allowed_moves(user: AbstractBaseUser, match: Match) -> list[str]:
     """The stages `user` may move `match` to now (for pages and the API)."""
     if not user.is_authenticated or match.status not in CLOSABLE:

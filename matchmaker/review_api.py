@@ -142,6 +142,8 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _decide(self, request, approve: bool):
         match = self.get_object()
+        # Who may act is answered before what they sent: a refused caller learns nothing from validation.
+        reviews.check_may_decide(manager_of(request.user), match)
         payload = (DecisionSerializer if approve else RejectSerializer)(data=request.data)
         payload.is_valid(raise_exception=True)
         match = reviews.review_decide(
@@ -170,6 +172,7 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
     def ask(self, request, pk=None):
         """向需求方或成果方提问。"""
         match = self.get_object()
+        reviews.check_may_decide(manager_of(request.user), match)
         payload = AskSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         question = reviews.review_ask(match=match, manager=manager_of(request.user), **payload.validated_data)
@@ -182,6 +185,7 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
     def reopen(self, request, pk=None):
         """平台管理员重新打开已驳回的配对（驳回被推翻），重新分派审核。"""
         match = self.get_object()
+        reviews.check_may_reopen(request.user)
         payload = ReopenSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         match = reviews.review_reopen(match=match, user=request.user, note=payload.validated_data["note"])
@@ -241,6 +245,7 @@ class QuestionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         question = self.get_object()
+        reviews.check_may_answer(question, request.user)
         payload = AnswerSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         question = reviews.review_answer(question=question, user=request.user, answer=payload.validated_data["answer"])
@@ -337,6 +342,8 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         match = self.get_object()
+        if not deals.may_move(request.user, match):
+            raise PermissionDenied("您无权变更该配对的进展。")
         payload = MoveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

@@ -15,7 +15,7 @@ from matchmaker.models import Match, MatchEvent, MatchQuestion
 from needs.models import Need
 
 
-def _check_may_decide(manager: TechnologyManager | None, match: Match) -> TechnologyManager:
+def check_may_decide(manager: TechnologyManager | None, match: Match) -> TechnologyManager:
     if manager is None:
         raise NotAllowedError("只有技术经理人可以审核配对。")
     if not manager.can_decide():
@@ -32,7 +32,7 @@ def review_decide(
     *, match: Match, manager: TechnologyManager | None, approve: bool, reason: str = "", note: str = ""
 ) -> Match:
     """Approve or reject a proposal. Exactly one of two concurrent decisions wins; the other gets ConflictError."""
-    _check_may_decide(manager, match)
+    check_may_decide(manager, match)
     if not approve and reason not in Match.RejectReason.values:
         raise ApplicationError("请选择驳回原因。", field="reason")
     if not approve and reason == Match.RejectReason.OTHER and not note.strip():
@@ -72,8 +72,7 @@ def review_decide(
 @transaction.atomic
 def review_reopen(*, match: Match, user: AbstractBaseUser, note: str) -> Match:
     """Staff send a rejected pairing back for review (the rejection is overturned)."""
-    if not user.is_staff:
-        raise NotAllowedError("只有平台管理员可以重新打开已驳回的配对。")
+    check_may_reopen(user)
     if not note.strip():
         raise ApplicationError("请说明重新审核的理由。", field="note")
     rejected_by = match.decided_by_id
@@ -106,7 +105,7 @@ def review_reopen(*, match: Match, user: AbstractBaseUser, note: str) -> Match:
 @transaction.atomic
 def review_ask(*, match: Match, manager: TechnologyManager | None, party: str, question: str) -> MatchQuestion:
     """A manager asks the enterprise or the institution a question about a proposal."""
-    _check_may_decide(manager, match)
+    check_may_decide(manager, match)
     if party not in MatchQuestion.Party.values:
         raise ApplicationError("请选择提问对象。", field="party")
     if not question.strip():
@@ -127,9 +126,12 @@ def review_ask(*, match: Match, manager: TechnologyManager | None, party: str, q
     return asked
 
 
-@transaction.atomic
-def review_answer(*, question: MatchQuestion, user: AbstractBaseUser, answer: str) -> MatchQuestion:
-    """The asked party answers."""
+def check_may_reopen(user: AbstractBaseUser) -> None:
+    if not user.is_staff:
+        raise NotAllowedError("只有平台管理员可以重新打开已驳回的配对。")
+
+
+def check_may_answer(question: MatchQuestion, user: AbstractBaseUser) -> None:
     match = question.match
     if question.party == MatchQuestion.Party.NEED:
         allowed = match.need.enterprise.memberships.filter(user=user).exists()
@@ -137,6 +139,13 @@ def review_answer(*, question: MatchQuestion, user: AbstractBaseUser, answer: st
         allowed = match.outcome.institution.memberships.filter(user=user).exists()
     if not allowed:
         raise NotAllowedError("只有被提问的一方可以答复。")
+
+
+@transaction.atomic
+def review_answer(*, question: MatchQuestion, user: AbstractBaseUser, answer: str) -> MatchQuestion:
+    """The asked party answers."""
+    match = question.match
+    check_may_answer(question, user)
     if not answer.strip():
         raise ApplicationError("答复不能为空。", field="answer")
     now = timezone.now()

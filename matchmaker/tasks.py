@@ -25,21 +25,29 @@ def _warm_worker(**kwargs) -> None:
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
-def prepare_need_text(need_id: int) -> None:
-    """Normalise and tokenise one need's text, then match it."""
+def prepare_need_text(need_id: int, if_unprepared: bool = False) -> None:
+    """Normalise and tokenise one need's text, then match it.
+
+    `if_unprepared` (the sweep's copies): do nothing when the row is already prepared, so a
+    row queued again by every sweep while a backlog drains is still prepared and matched once.
+    """
     need = Need.objects.filter(pk=need_id).first()
     if need is None:
         return  # deleted before a worker picked the task up
+    if if_unprepared and not services.rows_needing_preparation(Need).filter(pk=need_id).exists():
+        return
     services.text_prepare(need)
     if need.is_open():
         match_need.delay(need.pk)
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
-def prepare_outcome_text(outcome_id: int) -> None:
+def prepare_outcome_text(outcome_id: int, if_unprepared: bool = False) -> None:
     """Normalise and tokenise one outcome's text, then match it against the open needs."""
     outcome = Outcome.objects.filter(pk=outcome_id).first()
     if outcome is None:
+        return
+    if if_unprepared and not services.rows_needing_preparation(Outcome).filter(pk=outcome_id).exists():
         return
     services.text_prepare(outcome)
     if outcome.is_available():
@@ -47,11 +55,16 @@ def prepare_outcome_text(outcome_id: int) -> None:
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
-def match_need(need_id: int) -> dict:
-    """Score one need against the outcome index and refresh its proposed matches."""
+def match_need(need_id: int, if_pending: bool = False) -> dict:
+    """Score one need against the outcome index and refresh its proposed matches.
+
+    `if_pending` (the sweep's copies): do nothing when the need was matched meanwhile.
+    """
     need = Need.objects.filter(pk=need_id).first()
     if need is None:
         return {"need": need_id, "skipped": "deleted"}
+    if if_pending and need.match_state != Need.MatchState.PENDING:
+        return {"need": need_id, "skipped": "already_matched"}
     result = services.match_refresh_for_need(need=need)
     return {"need": need_id, "proposed": result.proposed, "abstained": result.abstained, "reason": result.reason}
 
@@ -109,7 +122,7 @@ def sweep_unprepared(limit: int = 1000) -> int:
     queued = 0
     for model, task in ((Need, prepare_need_text), (Outcome, prepare_outcome_text)):
         for pk in services.rows_needing_preparation(model).values_list("pk", flat=True)[:limit]:
-            task.delay(pk)
+            task.delay(pk, if_unprepared=True)
             queued += 1
     return queued
 
@@ -119,7 +132,7 @@ def sweep_unmatched(limit: int = 1000) -> int:
     """Queue matching for open needs that were prepared but never matched."""
     ids = list(services.needs_never_matched().values_list("pk", flat=True)[:limit])
     for need_id in ids:
-        match_need.delay(need_id)
+        match_need.delay(need_id, if_pending=True)
     return len(ids)
 
 

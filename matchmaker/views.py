@@ -20,9 +20,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from core import lockout
 from core.exceptions import ApplicationError, ConflictError, NotAllowedError
 from core.models import TransferMode
 from core.taxonomy import industry_chain_name
+from core.throttling import LOGIN_THROTTLES, username_of
 from matchmaker import deals, reviews
 from matchmaker.forms import (
     AnswerForm,
@@ -107,6 +109,9 @@ def _safe_next(request: HttpRequest, target: str, fallback: str) -> str:
 
 
 class SiteLoginView(LoginView):
+    """The page login. Same limits as the API token login: per address and per username (shared
+    counters), and the lock-out after repeated failures (core/lockout.py), with a Chinese message."""
+
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
@@ -114,6 +119,27 @@ class SiteLoginView(LoginView):
     def dispatch(self, request, *args, **kwargs):
         translation.activate("zh-hans")
         return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        for throttle in (throttle_class() for throttle_class in LOGIN_THROTTLES):
+            if not throttle.allow_request(request, self):
+                wait = max(int(throttle.wait() or 1), 1)
+                return self._refuse(f"登录尝试过于频繁，请 {wait} 秒后再试。", wait)
+        if wait := lockout.locked_for(username_of(request)):
+            return self._refuse(lockout.lock_message(wait), wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        # This very failure may have locked the username: say so rather than "wrong password".
+        if wait := lockout.locked_for(username_of(self.request)):
+            return self._refuse(lockout.lock_message(wait), wait)
+        return super().form_invalid(form)
+
+    def _refuse(self, message: str, wait: int) -> HttpResponse:
+        form = self.get_form_class()(self.request, initial={"username": username_of(self.request)})
+        response = self.render_to_response(self.get_context_data(form=form, refusal=message), status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
     def get_default_redirect_url(self) -> str:
         return landing_url(self.request.user)

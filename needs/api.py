@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -66,6 +66,24 @@ class EnterpriseViewSet(
         serializer.instance = services.enterprise_update(enterprise=serializer.instance, **serializer.validated_data)
 
 
+class NeedSummarySerializer(serializers.ModelSerializer):
+    """保密需求的脱敏摘要：无权查看详情的读者只看到产业链、城市、公开标题与状态（summary_only=true）。"""
+
+    title = serializers.CharField(source="display_public_title", read_only=True, help_text="公开标题")
+    industry_chain = IndustryChainField(read_only=True)
+    confidential = serializers.BooleanField(read_only=True)
+    summary_only = serializers.SerializerMethodField(help_text="恒为 true：这是脱敏摘要。")
+
+    class Meta:
+        model = Need
+        fields = ("id", "title", "industry_chain", "city", "confidential", "status", "summary_only", "created_at")
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "boolean", "enum": [True]})
+    def get_summary_only(self, instance: Need) -> bool:
+        return True
+
+
 class NeedSerializer(serializers.ModelSerializer):
     enterprise = SlugField(slug_field="code", queryset=Enterprise.objects.all())
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
@@ -103,6 +121,7 @@ class NeedSerializer(serializers.ModelSerializer):
         )
         read_only_fields = ("id", "created_at", "updated_at")
 
+    @extend_schema_field({"type": "boolean", "enum": [False]})
     def get_summary_only(self, instance: Need) -> bool:
         return False
 
@@ -122,16 +141,7 @@ class NeedSerializer(serializers.ModelSerializer):
         if can_see_need_details(roles, instance):
             return super().to_representation(instance)
         # A confidential need, seen by someone who is neither its owner nor a manager.
-        return {
-            "id": instance.pk,
-            "title": instance.display_public_title(),
-            "industry_chain": instance.industry_chain,
-            "city": instance.city,
-            "confidential": True,
-            "status": instance.status,
-            "summary_only": True,
-            "created_at": serializers.DateTimeField().to_representation(instance.created_at),
-        }
+        return NeedSummarySerializer(instance, context=self.context).data
 
 
 class NeedPermission(IsEnterpriseMemberToWrite):
@@ -141,6 +151,18 @@ class NeedPermission(IsEnterpriseMemberToWrite):
         return can_edit_need(request_roles(request), obj)
 
 
+def need_or_summary(many: bool = False) -> PolymorphicProxySerializer:
+    """What a reader gets: the whole need, or (a confidential need they may not see in full) its summary;
+    `summary_only` tells them apart."""
+    return PolymorphicProxySerializer(
+        component_name="NeedOrSummary",
+        serializers=[NeedSerializer, NeedSummarySerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
+
+
+@extend_schema_view(list=extend_schema(responses=need_or_summary(many=True)))
 class NeedViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -172,6 +194,8 @@ class NeedViewSet(
         data.pop("enterprise", None)
         serializer.instance = services.need_update(need=serializer.instance, **data)
 
-    @extend_schema(description="返回需求；无权查看保密详情时只返回脱敏摘要（summary_only=true）。")
+    @extend_schema(
+        description="返回需求；无权查看保密详情时只返回脱敏摘要（summary_only=true）。", responses=need_or_summary()
+    )
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)

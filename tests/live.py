@@ -59,17 +59,30 @@ def test_database_url() -> str:
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-@contextmanager
-def celery_worker(broker: str, *, concurrency: int = 1, name: str = "live"):
-    """A real `celery worker` process on the test database; yields the Popen."""
-    env = {
+def worker_env(broker: str, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a Celery process (worker or beat) on the test database."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DJANGO_SECRET_KEY": "live-test-worker-secret-key-0123456789abcdef",
         "DJANGO_DEBUG": "0",
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": broker,
+        **(extra_env or {}),
     }
+
+
+@contextmanager
+def celery_worker(
+    broker: str,
+    *,
+    concurrency: int = 1,
+    name: str = "live",
+    extra_env: dict[str, str] | None = None,
+    pool: str = "prefork",
+):
+    """A real `celery worker` process on the test database; yields the Popen."""
+    env = worker_env(broker, extra_env)
     log = (ROOT / "data" / f"celery-{name}.log").open("w")
     proc = subprocess.Popen(
         [
@@ -81,7 +94,7 @@ def celery_worker(broker: str, *, concurrency: int = 1, name: str = "live"):
             "worker",
             "--loglevel=INFO",
             f"--concurrency={concurrency}",
-            "--pool=prefork",
+            f"--pool={pool}",
             "--without-gossip",
             "--without-mingle",
             f"--hostname={name}@%h",
@@ -94,13 +107,18 @@ def celery_worker(broker: str, *, concurrency: int = 1, name: str = "live"):
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a service process, killing it if it has not stopped within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2) -> bool:

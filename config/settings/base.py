@@ -17,6 +17,8 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
+# The one secret-looking value in the repository: a fixed, obviously unsafe key for a laptop.
+INSECURE_DEVELOPMENT_KEY = "insecure-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -24,8 +26,9 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY is not set. Set it to a long random value, "
             "or set DJANGO_DEBUG=1 for local development (see .env.example)."
         )
-    # Only reachable with DEBUG on: a fixed, obviously unsafe key for a developer's laptop.
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    SECRET_KEY = INSECURE_DEVELOPMENT_KEY
+elif not DEBUG and (SECRET_KEY == INSECURE_DEVELOPMENT_KEY or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is a development key; set a long random value in production.")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -54,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a body (CsrfViewMiddleware reads page forms): 413 over the limit.
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,11 +91,17 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'matchmaker.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A kept connection is checked before a request uses it, so the first request after a
+        # database restart reconnects instead of failing (tests/core/test_db_faults.py).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Requests and the in-process tasks share one file; wait for the write lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE: a transaction takes the write lock when it begins, where the timeout applies; a
+    # deferred one that reads and then writes fails at once with "database is locked" when another
+    # process writes (seen under `python -m core.loadtest` with two gunicorn workers, docs/load.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = env_str("CACHE_URL")
@@ -99,6 +110,21 @@ if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Django's model backend behind the login lock-out (core/lockout.py): page, API and admin alike.
+AUTHENTICATION_BACKENDS = ["core.auth_backends.LockoutModelBackend"]
+# N failed logins for one username within the window lock it for LOGIN_LOCKOUT_SECONDS.
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
+LOGIN_LOCKOUT_WINDOW_SECONDS = env_int("LOGIN_LOCKOUT_WINDOW_SECONDS", 15 * 60)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+
+# Request bodies: a need or outcome is a few kB of JSON; only the import upload routes take more
+# (IMPORT_MAX_UPLOAD_BYTES). Over the limit: 413 before the body is read (core/middleware.py).
+REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Rows per API page a client may ask for with ?page_size= (larger asks get this many).
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 100)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,15 +170,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "PAGE_SIZE": 20,
+    # Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1). 0: the client
+    # address is REMOTE_ADDR and X-Forwarded-For is ignored, so it cannot be forged to dodge limits.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    # Scopes of core/throttling.py: per client address, per username tried, per logged-in user.
     "DEFAULT_THROTTLE_RATES": {
-        "login": env_str("THROTTLE_LOGIN", "10/minute"),
+        "login": env_str("THROTTLE_LOGIN", "20/minute"),
+        "login_username": env_str("THROTTLE_LOGIN_USERNAME", "10/minute"),
         "preview": env_str("THROTTLE_PREVIEW", "30/minute"),
+        "preview_address": env_str("THROTTLE_PREVIEW_ADDRESS", "120/minute"),
+        "import": env_str("THROTTLE_IMPORT", "20/hour"),
+        "import_address": env_str("THROTTLE_IMPORT_ADDRESS", "60/hour"),
     },
 }
 
@@ -197,21 +231,41 @@ CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process replacing a killed one warms jieba up first (a second or two, more on a busy
+# host); Celery's default 4 s would kill it again before its first task.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env_int("CELERY_WORKER_PROC_ALIVE_TIMEOUT", 30)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task still unacknowledged this long after delivery (its whole worker died) is handed to
+    # another worker. It must exceed the longest run of any task, or a slow task runs twice.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # How often a worker looks for such tasks; kombu's default scans every 10 × 10 s.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 30),
+    "unacked_restore_throttle": 1,
+    # A dead or hung Redis must not hold a web request: without these a publish to a Redis that
+    # accepts connections but never answers waits forever (docs/resilience.md).
+    "socket_connect_timeout": 1,
+    "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", 1),
+}
+# One reconnect, so the first publish after a Redis restart (stale pooled connection) succeeds;
+# no more, so a request on a dead broker returns within about two socket timeouts. A lost
+# publish is not lost work: the sweeps below re-queue the rows whose task never ran.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Seconds between the sweeps that re-queue rows whose task was lost (broker outage).
+MATCHMAKER_SWEEP_SECONDS = env_int("MATCHMAKER_SWEEP_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     # Rows whose task was lost while the broker was down are picked up here.
     "sweep-unprepared-text": {
         "task": "matchmaker.tasks.sweep_unprepared",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=MATCHMAKER_SWEEP_SECONDS),
     },
     # Needs whose matching task was lost (broker down at commit time) are matched here.
     "sweep-unmatched-needs": {
         "task": "matchmaker.tasks.sweep_unmatched",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=MATCHMAKER_SWEEP_SECONDS),
     },
     "assign-and-escalate-reviews": {
         "task": "matchmaker.tasks.sweep_reviews",

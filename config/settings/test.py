@@ -23,4 +23,10 @@ STORAGES = {
 # Tests change rows behind the services' back and expect the next match to see it.
 MATCHMAKER_INDEX_FRESHNESS_MS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/minute", "preview": "1000/minute"}}
+# Many tests act as the same user from the same address: limits far above what any test sends.
+# Throttling and lock-out have their own tests (tests/core/test_throttling.py, test_lockout.py).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {scope: "100000/minute" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
+}
+LOGIN_LOCKOUT_FAILURES = 1000

@@ -165,12 +165,19 @@ def test_deploy_check_passes_with_production_like_settings(tmp_path):
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secret,
         DJANGO_ALLOWED_HOSTS="matchmaker.example.com",
+        CACHE_URL="redis://127.0.0.1:6379/1",  # checked only by name: nothing connects here
     )
 
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+    # Without a shared cache the request limits and lock-out would count per process.
+    del env["CACHE_URL"]
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "core.W001" in result.stdout + result.stderr
 
 
 def test_env_example_lists_every_variable_the_settings_read():

@@ -368,6 +368,71 @@ def test_every_registered_route_and_action_has_a_row_in_a_matrix():
     assert {basename for basename, _action in covered} == basenames
 
 
+# Routes outside the router, by URL name: (name, method) -> statuses per role, for a request without
+# a body. The other non-router routes have their role tables next to their features
+# (tests/matchmaker/test_api.py, tests/analytics/test_api.py).
+PATH_MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
+    #                              anon  ent  o-ent inst o-inst mgr x-mgr staff
+    ("api-logout", "post"): (401, 204, 204, 204, 204, 204, 204, 204),
+    ("api-logout", "get"): (401, 405, 405, 405, 405, 405, 405, 405),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "role", "expected"),
+    [
+        (name, method, role, statuses[i])
+        for (name, method), statuses in PATH_MATRIX.items()
+        for i, role in enumerate(ROLES)
+    ],
+)
+def test_each_role_gets_the_contracted_status_on_each_path(world, name, method, role, expected):
+    from django.urls import reverse
+    from rest_framework.authtoken.models import Token
+
+    tokens = {r: Token.objects.create(user=u) for r, u in world.users.items()}
+    response = getattr(world.client(role), method)(reverse(name))
+    assert response.status_code == expected, response.content.decode()
+    # Logout revokes the caller's own token only.
+    revoked = {r for r in tokens if not Token.objects.filter(pk=tokens[r].pk).exists()}
+    assert revoked == ({role} if expected == 204 else set())
+
+
+# The other routes outside the router and the per-role test that covers each.
+ROLE_TESTS_ELSEWHERE = {
+    "api-token": "tests/core/test_lockout.py::test_an_unknown_username_locks_the_same_way",  # open to anyone
+    "need-matches": "tests/matchmaker/test_api.py::test_need_matches_are_shown_per_role",
+    "need-rematch": "tests/matchmaker/test_api.py::test_rematch_is_allowed_to_the_owner_and_managers",
+    "need-rejections": (
+        "tests/matchmaker/test_review_api.py::test_the_need_rejection_summary_aggregates_reasons_for_the_owner_only"
+    ),
+    "outcome-matches": "tests/matchmaker/test_api.py::test_outcome_matches_show_the_institution_only_approved_pairings",
+    "outcome-rejections": (
+        "tests/matchmaker/test_review_api.py::test_the_outcome_rejection_summary_aggregates_reasons_for_the_owner_only"
+    ),
+    "match-preview": "tests/matchmaker/test_api.py::test_preview_needs_a_login",
+    "analytics-funnel": "tests/analytics/test_api.py::test_api_access_per_role",
+    "analytics-regional-flows": "tests/analytics/test_api.py::test_api_access_per_role",
+    "analytics-managers": "tests/analytics/test_api.py::test_api_access_per_role",
+}
+
+
+def test_every_route_outside_the_router_has_a_role_test():
+    """A new path() in config/api.py fails here until its per-role statuses are tested somewhere."""
+    from pathlib import Path
+
+    from config.api import urlpatterns
+
+    routed = {p.name for p in router.urls}
+    names = {p.name for p in urlpatterns if p.name not in routed}
+    covered = {name for name, _method in PATH_MATRIX} | set(ROLE_TESTS_ELSEWHERE)
+    assert names == covered, f"missing: {sorted(names - covered)}, stale: {sorted(covered - names)}"
+    root = Path(__file__).resolve().parents[2]
+    for name, where in ROLE_TESTS_ELSEWHERE.items():
+        path, function = where.split("::")
+        assert f"def {function}(" in (root / path).read_text(encoding="utf-8"), name
+
+
 def test_the_roles_in_the_matrix_are_the_roles_of_the_world(world):
     assert set(ROLES) == {"anonymous", *world.users}
 

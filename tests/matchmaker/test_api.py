@@ -133,17 +133,16 @@ def test_preview_needs_a_login(world):
 
 
 def test_preview_is_throttled(world, settings):
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import ScopedRateThrottle
-
+    # Rates are read per request (core/throttling.py), so a settings override applies at once.
+    rest = settings.REST_FRAMEWORK
+    settings.REST_FRAMEWORK = {
+        **rest,
+        "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], "preview": "2/minute"},
+    }
     cache.clear()
-    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "preview": "2/minute"}
-    original = ScopedRateThrottle.THROTTLE_RATES
-    ScopedRateThrottle.THROTTLE_RATES = rates
     try:
         client = world.client("enterprise_member")
         codes = [client.post("/api/v1/match/preview/", {"text": "焊接"}, format="json").status_code for _ in range(3)]
     finally:
-        ScopedRateThrottle.THROTTLE_RATES = original
         cache.clear()
     assert codes[:2] == [200, 200] and codes[2] == 429
