@@ -1,6 +1,7 @@
 import dataclasses
 import pickle
 
+import numpy as np
 import pytest
 
 from matchmaker.engine import (
@@ -184,3 +185,25 @@ def test_an_index_from_another_engine_format_refuses_to_load(index: OutcomeIndex
 def test_an_empty_index_abstains() -> None:
     ranking = OutcomeIndex.build([]).rank(NEED["n-weld"])
     assert ranking.abstained and ranking.proposals == []
+
+
+def test_an_added_copy_of_a_candidate_lands_where_the_candidate_is() -> None:
+    """add() places a new row in the LSA space of the build: a copy of a row gets that row's coordinates."""
+    import dataclasses
+
+    from matchmaker import bench
+
+    outcomes, needs = bench.synthetic_corpus(300, 5, seed=5)
+    index = OutcomeIndex.build(outcomes)
+    assert index._lsa is not None
+    copy = dataclasses.replace(outcomes[7], id="copy-of-7")
+    index.add([copy])
+    basis = index._lsa[0]
+    original, added = index._row_of[outcomes[7].id], index._row_of["copy-of-7"]
+    # The leading topics are exact; the randomised SVD's weakest components only approximately so.
+    a, b = basis[added] * index._lsa[1], basis[original] * index._lsa[1]
+    assert float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))) > 0.99
+    assert np.allclose(basis[added][:10], basis[original][:10], atol=1e-4)
+    ranking = index.rank(dataclasses.replace(needs[0], title=outcomes[7].title), k=300, abstain=False)
+    scores = {p.id: p.score for p in ranking.proposals}
+    assert scores["copy-of-7"] == pytest.approx(scores[outcomes[7].id], rel=0.01)
