@@ -10,6 +10,7 @@ append to X-Forwarded-For; with 0 a client cannot dodge the limit by sending tha
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,7 +35,7 @@ def hashed(text: str) -> str:
     return hashlib.sha256(text.casefold().encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-class _SettingsRateThrottle(SimpleRateThrottle):
+class _SettingsRateThrottle(SimpleRateThrottle, ABC):
     """A throttle whose rate is looked up by `scope` at request time (not at import time)."""
 
     def get_rate(self) -> str | None:
@@ -43,8 +44,9 @@ class _SettingsRateThrottle(SimpleRateThrottle):
         except KeyError:
             raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}") from None
 
+    @abstractmethod
     def ident_of(self, request: Any) -> str | None:
-        raise NotImplementedError
+        """What the rate is counted per (an address, a username, a user id); None: not throttled."""
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         ident = self.ident_of(request)
