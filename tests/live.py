@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from core.loadtest.server import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -109,16 +111,6 @@ def celery_worker(
     finally:
         stop(proc)
         log.close()
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Terminate a service process, killing it if it has not stopped within 20 s."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2) -> bool:

@@ -81,8 +81,8 @@ def add_synthetic_outcomes(count: int) -> int:
             asking_price_wan=None if doc.asking_price_wan is None else Decimal(str(doc.asking_price_wan)),
         )
         # What text preparation stores, computed here rather than by one task per row.
-        text = row.matching_text()
-        row.normalized_text, row.tokens, row.tokens_lexicon = engine.normalize(text), engine.tokenize(text), lexicon
+        row.normalized_text, row.tokens = engine.prepare_text(row.matching_text())
+        row.tokens_lexicon = lexicon
         # Distinct times, as rows prepared one by one have (the index applies changes after its newest mark).
         row.text_prepared_at = start + timedelta(microseconds=i)
         rows.append(row)

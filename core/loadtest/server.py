@@ -22,7 +22,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
+def stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
+    """Terminate a service process, killing it if it has not stopped within `grace` seconds."""
     if proc.poll() is None:
         proc.terminate()  # gunicorn and celery both shut down gracefully on SIGTERM
         try:
@@ -61,7 +62,7 @@ def gunicorn(*, env: dict[str, str], port: int, workers: int, log: Path, timeout
         _wait_ready(proc, f"{url}/api/v1/", log)
         yield url
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def _wait_ready(proc: subprocess.Popen, url: str, log: Path, timeout: float = 120.0) -> None:
@@ -111,4 +112,4 @@ def celery_workers(*, env: dict[str, str], count: int, log: Path) -> Iterator[li
         yield procs
     finally:
         for proc in procs:
-            _stop(proc)
+            stop(proc)
