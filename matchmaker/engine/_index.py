@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import threading
 from abc import ABC, abstractmethod
@@ -19,11 +18,13 @@ from ._lexicon import Lexicon
 from ._normalize import normalize
 from ._settings import MatchSettings
 from ._structured import industry_part, price_part, region_part, trl_part
+from ._svd import threaded_matmul, truncated_svd
+from ._textstore import TextStore
 from ._tokenize import active_lexicon, char_ngrams, lexicon_version, tokenize
 from ._vectors import TermWeights, char_tfidf, parallel_map, query_vector, word_tfidf
 
 # Bumped whenever the pickled layout or the scoring changes; a mismatch means "rebuild the index".
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Structured fit can move a score by at most ±15 %, so a candidate this far down the text ranking
 # cannot reach the top k; scoring only these keeps a query fast on 100 000 outcomes.
 _RESCORE_DEPTH = 300
@@ -164,18 +165,6 @@ def _doc_tokens_list(doc: Any) -> tuple[str, ...]:
     return doc_tokens(doc)
 
 
-def _project(matrix: Any, components_t: Any) -> Any:
-    """``matrix @ components_t`` in row chunks on two threads (SciPy releases the GIL in the product)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    n = matrix.shape[0]
-    bounds = np.linspace(0, n, 9).astype(np.int64)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        chunks = itertools.pairwise(bounds)
-        parts = list(pool.map(lambda ab: matrix[ab[0] : ab[1]] @ components_t, chunks))
-    return np.vstack(parts)
-
-
 class _Index(ABC):
     """Shared machinery; candidates are either outcomes or needs."""
 
@@ -187,7 +176,7 @@ class _Index(ABC):
         self.sklearn_version = _sklearn_version()
         self.lexicon_version = lexicon_version()
         self._ids: list[int | str] = []
-        self._texts: list[tuple[str, str, str]] = []  # title, body, keywords (for spans and coverage)
+        self._texts = TextStore()  # title, body, keywords (for spans and coverage)
         self._structured: list[tuple[str | None, int | None, float | None, str | None]] = []
         self._word_vec: Any = None
         self._char_vec: Any = None
@@ -274,23 +263,19 @@ class _Index(ABC):
 
     def _fit_lsa(self) -> None:
         from scipy.sparse import hstack
-        from sklearn.decomposition import TruncatedSVD
 
         s = self.settings
         n = len(self._ids)
         if s.lsa_weight <= 0 or n < s.lsa_min_docs:
             return
         dims = min(s.lsa_dims, max(s.lsa_min_dims, n // s.lsa_docs_per_dim), n - 1)
-        svd = TruncatedSVD(n_components=dims, random_state=0)
         stacked = hstack([self._word, self._char]).tocsr()
-        if n <= s.lsa_fit_sample:
-            embedded = svd.fit_transform(stacked)  # U Σ
-        else:
-            # The topics of a large library show in an evenly spread sample of it; fitting on the
-            # sample and projecting every row costs a fraction of fitting on all of them.
-            svd.fit(stacked[np.linspace(0, n - 1, s.lsa_fit_sample).astype(np.int64)])
-            embedded = _project(stacked, svd.components_.T.astype(np.float32))
-        sigma = np.maximum(svd.singular_values_, 1e-12)
+        # The topics of a large library show in an evenly spread sample of it; fitting on the
+        # sample and projecting every row costs a fraction of fitting on all of them.
+        sample = stacked if n <= s.lsa_fit_sample else stacked[np.linspace(0, n - 1, s.lsa_fit_sample).astype(np.int64)]
+        sigma, components = truncated_svd(sample, dims)
+        embedded = threaded_matmul(stacked, components.T)
+        sigma = np.maximum(sigma, 1e-12)
         # Only U and Σ are kept, not the dims × vocabulary component matrix (hundreds of MB on a
         # large index): a query's projection q·V equals Uᵀ(X·q)/Σ, and X·q is the word plus
         # character dot products that ranking computes anyway.
