@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 
 from matchmaker import engine
 from matchmaker.documents import need_doc, outcome_doc
@@ -75,11 +75,24 @@ def _queryset(kind: str):
 
 
 def corpus_signature(kind: str) -> str:
-    """A fingerprint of the indexed rows, in one aggregate query; any add, edit or withdrawal changes it."""
-    agg = _queryset(kind).aggregate(n=Count("id"), edited=Max("updated_at"), prepared=Max("text_prepared_at"))
-    edited = agg["edited"].isoformat() if agg["edited"] else "-"
-    prepared = agg["prepared"].isoformat() if agg["prepared"] else "-"
-    return f"{agg['n']}|{edited}|{prepared}|{engine.lexicon_version()}|{engine.FORMAT_VERSION}"
+    """A fingerprint of the indexed rows; any add, edit or withdrawal changes it.
+
+    Three small queries rather than one aggregate: the newest edit and preparation are each an
+    index lookup (the updated_at / text_prepared_at indexes, read from the newest end), where
+    one COUNT + MAX + MAX statement scanned the whole library (140 ms at 106,000 rows on SQLite).
+    """
+    rows = _queryset(kind)
+    count = rows.count()
+    edited = rows.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    prepared = (
+        rows.filter(text_prepared_at__isnull=False)
+        .order_by("-text_prepared_at")
+        .values_list("text_prepared_at", flat=True)
+        .first()
+    )
+    edited_mark = edited.isoformat() if edited else "-"
+    prepared_mark = prepared.isoformat() if prepared else "-"
+    return f"{count}|{edited_mark}|{prepared_mark}|{engine.lexicon_version()}|{engine.FORMAT_VERSION}"
 
 
 def build_index(kind: str) -> IndexBuild:
@@ -202,7 +215,10 @@ def _apply_changes(kind: str, held: _Held, signature: str) -> bool:
         changed |= Q(updated_at__gte=edited)
     if prepared != "-":
         changed |= Q(text_prepared_at__gte=prepared)
-    rows = model.objects.all() if not changed else model.objects.filter(changed)
+    # Every status spelled out, so each (status, updated_at / text_prepared_at) index serves the
+    # ranges instead of a scan of the library (withdrawn rows count: they must leave the index).
+    rows = model.objects.filter(status__in=model.Status.values)
+    rows = rows.filter(changed) if changed else rows
     ids = list(rows.values_list("pk", flat=True)[: INCREMENTAL_LIMIT + 1])
     if len(ids) > INCREMENTAL_LIMIT or len(held.index) < INCREMENTAL_MIN_DOCS:  # type: ignore[arg-type]
         return False

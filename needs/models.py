@@ -112,7 +112,14 @@ class Need(PreparedText):
     class Meta:
         verbose_name = verbose_name_plural = "产业需求"
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("status", "industry_chain")), models.Index(fields=("city",))]
+        indexes = [
+            models.Index(fields=("status", "industry_chain")),
+            models.Index(fields=("city",)),
+            # The index freshness check reads the newest edit and preparation on every use
+            # (index_store.corpus_signature): index lookups, not scans of the library.
+            models.Index(fields=("status", "updated_at")),
+            models.Index(fields=("status", "text_prepared_at")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_trl__isnull=True) | Q(min_trl__gte=1, min_trl__lte=9), name="need_min_trl_range"

@@ -102,7 +102,14 @@ class Outcome(PreparedText):
     class Meta:
         verbose_name = verbose_name_plural = "科技成果"
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("status", "industry_chain")), models.Index(fields=("trl",))]
+        indexes = [
+            models.Index(fields=("status", "industry_chain")),
+            models.Index(fields=("trl",)),
+            # The index freshness check reads the newest edit and preparation on every use
+            # (index_store.corpus_signature): index lookups, not scans of the library.
+            models.Index(fields=("status", "updated_at")),
+            models.Index(fields=("status", "text_prepared_at")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=("institution", "external_id"), name="uniq_outcome_external_id"),
             models.CheckConstraint(condition=Q(trl__gte=1, trl__lte=9), name="outcome_trl_range"),
