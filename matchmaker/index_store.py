@@ -222,11 +222,13 @@ def _apply_changes(kind: str, held: _Held, signature: str) -> bool:
     ids = list(rows.values_list("pk", flat=True)[: INCREMENTAL_LIMIT + 1])
     if len(ids) > INCREMENTAL_LIMIT or len(held.index) < INCREMENTAL_MIN_DOCS:  # type: ignore[arg-type]
         return False
-    queryset = _queryset(kind).filter(pk__in=ids)
+    # By primary key, the status checked here: a status filter in the query makes SQLite walk the
+    # status index over the whole library.
     if kind == IndexBuild.Kind.OUTCOMES:
-        docs = [outcome_doc(o) for o in queryset.select_related("institution")]
+        outcomes = Outcome.objects.filter(pk__in=ids).select_related("institution")
+        docs = [outcome_doc(o) for o in outcomes if o.is_available()]
     else:
-        docs = [need_doc(n) for n in queryset]
+        docs = [need_doc(n) for n in Need.objects.filter(pk__in=ids) if n.is_open()]
     index = held.index
     gone = set(ids) - {doc.id for doc in docs}
     index.remove(sorted(gone))  # type: ignore[attr-defined]
