@@ -220,34 +220,38 @@ class _Index(ABC):
         return len(self._ids) if self._alive is None else int(self._alive.sum())
 
     # --- building -------------------------------------------------------------------------------
-    def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[list[str]], list[str]]:
+    def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[Sequence[str]], list[str]]:
         """Word tokens and normalised character text of each candidate; records ids, texts, fields."""
         s = self.settings
         # Without boosts the character text is the stored text, so a row's stored normalisation serves.
         plain = s.title_boost == 1 and s.keyword_boost == 1
-        word_docs: list[list[str]] = []
+        word_docs: list[Sequence[str]] = []
         char_docs: list[str | None] = []
         raw_char: dict[int, str] = {}
         # jieba and OpenCC are most of a build from raw text: rows without stored tokens are prepared
         # on every core, each text normalised once for both its words and its character n-grams.
         fresh = iter(prepare_many([doc for doc in docs if doc.tokens is None]))
+        texts: list[tuple[str, str, str]] = []
         for doc in docs:
             title, body, keywords = self._doc_texts(doc)
             normalized, stored = next(fresh) if doc.tokens is None else (doc.normalized, doc.tokens)
-            tokens = list(stored)
             # doc_tokens already holds title and keywords once; repeat them to reach the boost.
-            if s.title_boost > 1:
-                tokens += tokenize(title) * (s.title_boost - 1)
-            if keywords and s.keyword_boost > 1:
-                tokens += tokenize(keywords) * (s.keyword_boost - 1)
-            word_docs.append(tokens)
+            if s.title_boost > 1 or s.keyword_boost > 1:
+                boosted = list(stored)
+                if s.title_boost > 1:
+                    boosted += tokenize(title) * (s.title_boost - 1)
+                if keywords and s.keyword_boost > 1:
+                    boosted += tokenize(keywords) * (s.keyword_boost - 1)
+                stored = tuple(boosted)
+            word_docs.append(stored)
             if not plain or normalized is None:
                 raw_char[len(char_docs)] = "\n".join([title] * s.title_boost + [body] + [keywords] * s.keyword_boost)
                 normalized = None
             char_docs.append(normalized)
             self._ids.append(doc.id)
-            self._texts.append((title, body, keywords))
+            texts.append((title, body, keywords))
             self._structured.append(self._doc_structured(doc))
+        self._texts.extend(texts)
         for i, text in zip(raw_char, parallel_map(normalize, list(raw_char.values())), strict=True):
             char_docs[i] = text
         return word_docs, [text or "" for text in char_docs]
@@ -404,16 +408,14 @@ class _Index(ABC):
     def _word_scores(self, cols: Any, vals: Any) -> Any:
         """Word cosine of every row, summed over the query terms' postings only."""
         n = len(self._ids)
-        csc = self._word_csc
+        scores = np.zeros(n, dtype=np.float32)
         if len(cols) == 0:
-            return np.zeros(n, dtype=np.float32)
-        starts = csc.indptr[cols].tolist()
-        ends = csc.indptr[cols + 1].tolist()
-        rows = np.concatenate([csc.indices[a:b] for a, b in zip(starts, ends, strict=True)])
-        weights = np.concatenate([csc.data[a:b] for a, b in zip(starts, ends, strict=True)])
-        weights *= np.repeat(vals.astype(np.float32), np.subtract(ends, starts))
-        scores = np.bincount(rows, weights=weights, minlength=n).astype(np.float32)
+            return scores
+        csc = self._word_csc
         covered = csc.shape[0]
+        # SciPy gathers the query terms' postings and sums them in C: 2.8 -> 1.0 ms a query at
+        # 106,000 outcomes against concatenating the postings and a bincount in NumPy.
+        scores[:covered] = csc[:, cols] @ vals.astype(np.float32)
         if covered < n:  # rows added since the postings were built
             dense = np.zeros(self._word.shape[1], dtype=np.float32)
             dense[cols] = vals
