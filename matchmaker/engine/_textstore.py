@@ -11,10 +11,12 @@ Larger blocks compress better but cost a query more to unpack (measured: 16 rows
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 import zlib
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 Row = tuple[str, str, str]  # title, body, keywords
 
@@ -22,6 +24,12 @@ BLOCK_ROWS = 8
 # Recently unpacked blocks stay unpacked: the explanations of a ranking re-read the rows its
 # coverage signal just read.
 _CACHED_BLOCKS = 64
+# Blocks compressed per task when many rows arrive at once.
+_BATCH_BLOCKS = 512
+
+
+def _pack(rows: list[Row]) -> bytes:
+    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class TextStore:
@@ -51,11 +59,25 @@ class TextStore:
     def append(self, row: Row) -> None:
         self._tail.append(row)
         if len(self._tail) == BLOCK_ROWS:
-            self._blocks.append(zlib.compress(pickle.dumps(self._tail, protocol=pickle.HIGHEST_PROTOCOL)))
+            self._blocks.append(zlib.compress(_pack(self._tail)))
             self._tail = []
 
     def extend(self, rows: Iterable[Row]) -> None:
-        for row in rows:
+        rows = list(rows)
+        head = -len(self._tail) % BLOCK_ROWS  # the rows that complete the open block
+        for row in rows[:head]:
+            self.append(row)
+        rest = rows[head:]
+        whole = len(rest) - len(rest) % BLOCK_ROWS
+        packed = [_pack(rest[i : i + BLOCK_ROWS]) for i in range(0, whole, BLOCK_ROWS)]
+        # zlib releases the GIL: whole blocks are compressed on every core (packing 106,000
+        # abstracts took 2 s of an index build on one).
+        batches = [packed[i : i + _BATCH_BLOCKS] for i in range(0, len(packed), _BATCH_BLOCKS)]
+        if batches:
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                for compressed in pool.map(lambda batch: [zlib.compress(b) for b in batch], batches):
+                    self._blocks.extend(compressed)
+        for row in rest[whole:]:
             self.append(row)
 
     def __getitem__(self, i: int) -> Row:

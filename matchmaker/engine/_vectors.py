@@ -12,6 +12,7 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import numpy as np
@@ -65,7 +66,7 @@ def _tfidf(counts: Any, n_docs: int) -> tuple[Any, Any]:
 
     df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
     idf = np.log((n_docs + 1) / (df + 1)) + 1
-    x = counts.astype(np.float64)
+    x = counts if counts.dtype == np.float64 else counts.astype(np.float64)  # changed in place below
     np.log(x.data, x.data)
     x.data += 1
     x.data *= idf[x.indices]
@@ -87,66 +88,98 @@ def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool
         return matrix, TermWeights(dict(vec.vocabulary_), vec.idf_)
     n = len(texts)
     big = _SEP.join(texts if normalized else parallel_map(normalize, texts))
-    cps = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    doc_of = np.cumsum(cps == ord(_SEP))
-    han = _is_han(cps)
-    # Dense ids for the characters that occur, in code-point order.
-    present = np.flatnonzero(np.bincount(cps[han], minlength=0xA000)) if han.any() else np.zeros(0, np.int64)
-    n_chars = len(present)
-    char_id = np.full(0xA000, -1, dtype=np.int64)
-    char_id[present] = np.arange(n_chars)
-    rows: list[Any] = []
-    cols: list[Any] = []
-    if 1 in sizes:
-        rows.append(doc_of[han])
-        cols.append(char_id[cps[han]])
-    if 2 in sizes and len(cps) > 1:
-        pair = np.flatnonzero(han[:-1] & han[1:])
-        rows.append(doc_of[pair])
-        cols.append(n_chars + char_id[cps[pair]] * n_chars + char_id[cps[pair + 1]])
-    # Latin words are rare in these texts: a regular expression over the joined text finds them.
-    latin: dict[str, int] = {}
-    seps = np.flatnonzero(cps == ord(_SEP))
-    latin_rows: list[int] = []
-    latin_cols: list[int] = []
-    base = n_chars + n_chars * n_chars
-    for m in _LATIN_WORD.finditer(big):
-        latin_rows.append(int(np.searchsorted(seps, m.start())))
-        latin_cols.append(base + latin.setdefault(m.group(), len(latin)))
-    rows.append(np.asarray(latin_rows, dtype=np.int64))
-    cols.append(np.asarray(latin_cols, dtype=np.int64))
-    row = np.concatenate(rows)
-    col = np.concatenate(cols)
-    width = base + len(latin)
-    counts = csr_matrix((np.ones(len(row), dtype=np.float64), (row, col)), shape=(n, width))
-    counts.sum_duplicates()
-    used = np.flatnonzero(np.bincount(counts.indices, minlength=width))
-    # Column order = the vocabulary sorted as strings, as scikit-learn orders it, so everything
-    # downstream (the randomised SVD included) sees the very same matrix.
-    latin_terms = [""] * len(latin)
-    for latin_term, j in latin.items():
-        latin_terms[j] = latin_term
-    chars = [chr(int(c)) for c in present]
-
-    def term_of(key: int) -> str:
-        if key < n_chars:
-            return chars[key]
-        if key < base:
-            a, b = divmod(key - n_chars, n_chars)
-            return chars[a] + chars[b]
-        return latin_terms[key - base]
-
-    terms = [term_of(int(k)) for k in used]
-    order = sorted(range(len(terms)), key=terms.__getitem__)
-    new_col = np.empty(width, dtype=np.int64)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
-    new_col[used] = rank
-    counts = csr_matrix((counts.data, new_col[counts.indices], counts.indptr), shape=(n, len(used)))
-    counts.sort_indices()
-    matrix, idf = _tfidf(counts, n)
-    vocabulary = {terms[i]: j for j, i in enumerate(order)}
+    grams = _CharGrams(big, sizes)
+    # Documents are counted in chunks on every core: a chunk's arrays stay small enough to sort
+    # fast, and NumPy releases the GIL in the sorts and gathers. Chunks come back in document
+    # order with each document's grams sorted by code, and codes sort as the grams do as strings
+    # (scikit-learn's vocabulary order), so the CSR matrix needs no sort of its own.
+    bounds = np.linspace(0, n, min(n, 16) + 1).astype(np.int64) if n else np.zeros(1, np.int64)
+    chunks = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        parts = list(pool.map(lambda ab: grams.count(*ab), chunks))
+    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
+    codes = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int32)
+    counts = np.concatenate([p[2] for p in parts]).astype(np.float64) if parts else np.zeros(0)
+    used = np.flatnonzero(np.bincount(codes, minlength=grams.width))
+    column = np.zeros(grams.width, dtype=np.int32)
+    column[used] = np.arange(len(used), dtype=np.int32)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    matrix = csr_matrix((counts, column[codes], indptr), shape=(n, len(used)))
+    matrix.has_sorted_indices = True
+    matrix, idf = _tfidf(matrix, n)
+    vocabulary = {grams.term(int(code)): j for j, code in enumerate(used)}
     return matrix, TermWeights(vocabulary, idf)
+
+
+class _CharGrams:
+    """The character n-grams of texts joined by `_SEP`, as integer codes ordered like the grams.
+
+    Code of a Latin word: its rank among the Latin words (they sort before every Han character);
+    of a Han character with rank a: n_latin + a·(n_chars + 1); of the pair (a, b): that + b + 1.
+    """
+
+    def __init__(self, big: str, sizes: tuple[int, ...]) -> None:
+        self.sizes = sizes
+        self.cps = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+        self.han = _is_han(self.cps)
+        self.present: Any = np.flatnonzero(np.bincount(self.cps[self.han], minlength=0xA000))
+        self.n_chars = len(self.present)
+        self.stride = self.n_chars + 1
+        self.char_id = np.zeros(0xA000, dtype=np.int64)
+        self.char_id[self.present] = np.arange(self.n_chars)
+        self.starts = np.concatenate([[0], np.flatnonzero(self.cps == ord(_SEP)) + 1, [len(self.cps) + 1]])
+        # Latin words are rare in these texts: a regular expression over the joined text finds them.
+        matches = [(m.start(), m.group()) for m in _LATIN_WORD.finditer(big)]
+        self.latin_terms = sorted({word for _, word in matches})
+        rank = {word: j for j, word in enumerate(self.latin_terms)}
+        self.latin_pos = np.fromiter((pos for pos, _ in matches), dtype=np.int64, count=len(matches))
+        self.latin_code = np.fromiter((rank[word] for _, word in matches), dtype=np.int64, count=len(matches))
+        self.base = len(self.latin_terms)
+        self.width = self.base + self.n_chars * self.stride
+
+    def count(self, first: int, last: int) -> tuple[Any, Any, Any]:
+        """(document, code, count) of every distinct gram of documents first..last-1, sorted."""
+        lo, hi = int(self.starts[first]), int(self.starts[last]) - 1
+        if hi <= lo:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        cps, han = self.cps[lo:hi], self.han[lo:hi]
+        doc = np.cumsum(cps == ord(_SEP))  # document of each position, from 0 within the chunk
+        ids = self.char_id[np.where(han, cps, 0)]
+        positions: list[Any] = []
+        codes: list[Any] = []
+        if 1 in self.sizes:
+            at = np.flatnonzero(han)
+            positions.append(at)
+            codes.append(self.base + ids[at] * self.stride)
+        if 2 in self.sizes and len(cps) > 1:
+            at = np.flatnonzero(han[:-1] & han[1:])
+            positions.append(at)
+            codes.append(self.base + ids[at] * self.stride + ids[at + 1] + 1)
+        a, b = np.searchsorted(self.latin_pos, [lo, hi])
+        positions.append(self.latin_pos[a:b] - lo)
+        codes.append(self.latin_code[a:b])
+        key = doc[np.concatenate(positions)] * self.width + np.concatenate(codes)
+        key.sort()
+        if not len(key):
+            return key, key, key
+        first_of_run = np.empty(len(key), dtype=bool)
+        first_of_run[0] = True
+        np.not_equal(key[1:], key[:-1], out=first_of_run[1:])
+        starts = np.flatnonzero(first_of_run)
+        counts = np.diff(np.append(starts, len(key)))
+        distinct = key[starts]
+        rows = distinct // self.width
+        # int32 halves the memory the whole corpus's counts pass through (rows and codes fit).
+        return (rows + first).astype(np.int32), (distinct - rows * self.width).astype(np.int32), counts.astype(np.int32)
+
+    def term(self, code: int) -> str:
+        if code < self.base:
+            return self.latin_terms[code]
+        a, b = divmod(code - self.base, self.stride)
+        first = chr(int(self.present[a]))
+        return first if b == 0 else first + chr(int(self.present[b - 1]))
 
 
 def word_tfidf(docs: Sequence[Sequence[str]]) -> tuple[Any, TermWeights]:

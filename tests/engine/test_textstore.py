@@ -37,3 +37,14 @@ def test_out_of_range_is_an_index_error(i):
     store = TextStore(_row(j) for j in range(BLOCK_ROWS + 1))
     with pytest.raises(IndexError):
         store[i]
+
+
+def test_a_large_extend_after_single_rows_keeps_every_row_in_order():
+    store = TextStore()
+    for i in range(3):
+        store.append(_row(i))
+    n = BLOCK_ROWS * 1100 + 5  # several batches of blocks compressed in parallel, then a tail
+    store.extend(_row(i) for i in range(3, 3 + n))
+    assert len(store) == 3 + n
+    assert all(store[i] == _row(i) for i in range(0, 3 + n, 97))
+    assert store[2 + n] == _row(2 + n)

@@ -1,0 +1,34 @@
+"""The NumPy character n-gram TF-IDF is scikit-learn's TfidfVectorizer over the same analyzer."""
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matchmaker.engine._normalize import normalize
+from matchmaker.engine._tokenize import CharAnalyzer
+from matchmaker.engine._vectors import char_tfidf
+
+TEXTS = [
+    "碳化硅功率器件的高温封装工艺，IGBT模块寿命提升3倍",
+    "鋁合金焊接氣孔率高，需要激光-电弧复合焊",
+    "",
+    "only latin words here: c++ li-ion mos2 x",
+    "石墨烯 graphene 导热膜，导热系数 1500 w/mk，石墨烯石墨烯",
+    "！！！。。。",
+    "氢燃料电池 pemfc 质子交换膜 质子交换膜 膜电极",
+]
+
+
+@pytest.mark.parametrize("copies", [1, 40], ids=["a few texts", "many chunks"])
+def test_char_tfidf_equals_scikit_learn(copies):
+    texts = [f"{text}{i % 7}" if i % 3 else text for i in range(copies) for text in TEXTS]
+    reference = TfidfVectorizer(analyzer=CharAnalyzer((1, 2)), sublinear_tf=True)
+    expected = reference.fit_transform(texts)
+    matrix, weights = char_tfidf(texts, (1, 2))
+    assert weights.vocabulary_ == reference.vocabulary_
+    np.testing.assert_allclose(weights.idf_, reference.idf_)
+    assert matrix.shape == expected.shape
+    np.testing.assert_allclose(matrix.toarray(), expected.toarray(), atol=1e-12)
+    # Normalised input gives the same matrix without normalising again.
+    again, _ = char_tfidf([normalize(t) for t in texts], (1, 2), normalized=True)
+    assert abs(again - matrix).max() == 0
