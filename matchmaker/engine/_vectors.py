@@ -43,9 +43,28 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], processes: int | None
     # Celery's prefork children are daemonic and may not have children of their own.
     if multiprocessing.current_process().daemon:
         return [fn(x) for x in items]
-    chunk = max(1, len(items) // (processes * 8))
-    with ctx.Pool(processes) as pool:
-        return pool.map(fn, items, chunksize=chunk)
+    # The children are forked with the items already in memory: they are sent index ranges, not
+    # the items (pickling 106,000 abstracts to them was 15 % of preparing them).
+    key = next(_forked_jobs)
+    _FORKED[key] = (fn, items)
+    try:
+        step = max(1, min(64, len(items) // (processes * 8)))
+        ranges = [(key, start, min(start + step, len(items))) for start in range(0, len(items), step)]
+        with ctx.Pool(processes) as pool:
+            return list(itertools.chain.from_iterable(pool.imap(_run_range, ranges, chunksize=4)))
+    finally:
+        del _FORKED[key]
+
+
+# Jobs of parallel_map in flight, by key; forked children read theirs from their copy of this.
+_FORKED: dict[int, tuple[Callable[[Any], Any], Sequence[Any]]] = {}
+_forked_jobs = itertools.count()
+
+
+def _run_range(job: tuple[int, int, int]) -> list[Any]:
+    key, start, stop = job
+    fn, items = _FORKED[key]
+    return [fn(x) for x in items[start:stop]]
 
 
 class TermWeights:

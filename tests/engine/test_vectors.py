@@ -32,3 +32,20 @@ def test_char_tfidf_equals_scikit_learn(copies):
     # Normalised input gives the same matrix without normalising again.
     again, _ = char_tfidf([normalize(t) for t in texts], (1, 2), normalized=True)
     assert abs(again - matrix).max() == 0
+
+
+def _square_plus(x: int) -> int:
+    return x * x + 1
+
+
+def test_parallel_map_keeps_order_on_forked_workers_even_from_two_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matchmaker.engine._vectors import _FORKED, parallel_map
+
+    items = list(range(5000))
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(lambda shift: parallel_map(_square_plus, [i + shift for i in items], processes=2), [0, 7])
+    assert a == [_square_plus(i) for i in items]
+    assert b == [_square_plus(i + 7) for i in items]
+    assert not _FORKED  # nothing left behind
