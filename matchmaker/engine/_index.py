@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ._charrows import CharRows
 from ._docs import NeedDoc, OutcomeDoc, doc_tokens, prepare_many
 from ._explain import Explanation, TermWeight, find_spans
 from ._growable import GrowableRows
@@ -22,10 +23,10 @@ from ._structured import industry_part, price_part, region_part, trl_part
 from ._svd import threaded_matmul, truncated_svd
 from ._textstore import TextStore
 from ._tokenize import active_lexicon, char_ngrams, lexicon_version, tokenize
-from ._vectors import TermWeights, char_tfidf, parallel_map, query_vector, word_tfidf
+from ._vectors import TermWeights, char_counts, count_rows, parallel_map, query_vector, smooth_idf, tfidf, word_tfidf
 
 # Bumped whenever the pickled layout or the scoring changes; a mismatch means "rebuild the index".
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # Structured fit can move a score by at most ±15 %, so a candidate this far down the text ranking
 # cannot reach the top k; scoring only these keeps a query fast on 100 000 outcomes.
 _RESCORE_DEPTH = 300
@@ -185,7 +186,7 @@ class _Index(ABC):
         self._word_vec: Any = None
         self._char_vec: Any = None
         self._word: Any = None
-        self._char: Any = None
+        self._char: Any = None  # CharRows: the character n-gram part, stored as counts
         self._lsa: Any = None
         self._word_csc: Any = None  # term → candidate postings (the word matrix by column)
         # Buffers the incremental add appends to (not pickled: an unpickled index starts new ones).
@@ -265,14 +266,18 @@ class _Index(ABC):
         self._word_vec = self._char_vec = TermWeights({}, np.zeros(0))
         if docs:
             word, self._word_vec = word_tfidf(word_docs)
-            char, self._char_vec = char_tfidf(char_docs, self.settings.char_ngram_sizes, normalized=True)
-            # float32 halves the artifact; scores need no more than six significant digits.
+            counts, vocabulary = char_counts(char_docs, self.settings.char_ngram_sizes, normalized=True)
+            idf = smooth_idf(counts, len(char_docs))
+            self._char_vec = TermWeights(vocabulary, idf)
+            self._char = CharRows(counts, idf)
+            # float32 halves the artifact; scores need no more than six significant digits. The
+            # character weights themselves are kept only while the LSA is fitted.
+            char = tfidf(counts, len(char_docs))[0].astype(np.float32)
             self._word = word.astype(np.float32)
-            self._char = char.astype(np.float32)
             self._word_csc = self._word.tocsc()
-            self._fit_lsa()
+            self._fit_lsa(char)
 
-    def _fit_lsa(self) -> None:
+    def _fit_lsa(self, char: Any) -> None:
         from scipy.sparse import hstack
 
         s = self.settings
@@ -280,7 +285,7 @@ class _Index(ABC):
         if s.lsa_weight <= 0 or n < s.lsa_min_docs:
             return
         dims = min(s.lsa_dims, max(s.lsa_min_dims, n // s.lsa_docs_per_dim), n - 1)
-        stacked = hstack([self._word, self._char]).tocsr()
+        stacked = hstack([self._word, char]).tocsr()
         # The topics of a large library show in an evenly spread sample of it; fitting on the
         # sample and projecting every row costs a fraction of fitting on all of them.
         sample = stacked if n <= s.lsa_fit_sample else stacked[np.linspace(0, n - 1, s.lsa_fit_sample).astype(np.int64)]
@@ -322,11 +327,12 @@ class _Index(ABC):
         start = len(self._ids)
         word_docs, char_docs = self._candidate_rows(docs)
         word = _rows(word_docs, self._word_vec)
-        char = _rows([char_ngrams(t, self.settings.char_ngram_sizes) for t in char_docs], self._char_vec)
+        grams = [char_ngrams(t, self.settings.char_ngram_sizes) for t in char_docs]
+        char = _rows(grams, self._char_vec)
         if self._lsa is not None:
             basis, sigma, norms = self._lsa
             # A new row's LSA coordinates, from the same identity the queries use: x·V = Uᵀ(X·x)/Σ.
-            dots = _dots_with_rows(self._word, word) + _dots_with_rows(self._char, char)
+            dots = _dots_with_rows(self._word, word) + self._char.dots(char)
             embedded = (basis.T @ dots).T / sigma
             self._lsa = (
                 self._grow("lsa_basis").append_dense(basis, (embedded / sigma).astype(np.float32)),
@@ -336,7 +342,7 @@ class _Index(ABC):
                 ),
             )
         self._word = self._grow("word").append_csr(self._word, word)
-        self._char = self._grow("char").append_csr(self._char, char)
+        self._char.append(count_rows(grams, self._char_vec.vocabulary_))
         # The postings are rebuilt only once enough rows have piled up below them; until then a
         # query scores the few newer rows from their own word rows (see _word_scores).
         if self._word.shape[0] - self._word_csc.shape[0] > _POSTINGS_LAG:
@@ -448,13 +454,9 @@ class _Index(ABC):
         word_all = self._word_scores(q_word.indices, q_word.data)
         cand = self._candidates(word_all)
         word = word_all[cand]
-        rows = self._char if len(cand) == self._char.shape[0] else self._char[cand]
-        dense = _scratch(self._char.shape[1])
-        dense[q_char.indices] = q_char.data
-        try:
-            char = rows @ dense
-        finally:
-            dense[q_char.indices] = 0.0
+        chars = self._char
+        every = len(cand) == chars.shape[0]
+        char = chars.scores(None if every else cand, q_char.indices, q_char.data, _scratch(chars.shape[1]))
         text = s.word_weight * word + s.char_weight * char
         lexical = text
         lsa = np.zeros_like(text)
@@ -660,8 +662,7 @@ class _Index(ABC):
         if len(chosen) < s.explain_terms:
             # Words the dictionary does not know still match as character bigrams; show those too.
             grams = self._char_terms()
-            row = self._char.getrow(i)
-            doc_weights = dict(zip(row.indices, row.data, strict=True))
+            doc_weights = self._char.row(i)
             extra = sorted(
                 (
                     (grams[j], lexical_share * s.char_weight * float(v) * float(doc_weights[j]))

@@ -79,12 +79,40 @@ def _is_han(cps: Any) -> Any:
     return ((cps >= 0x3400) & (cps <= 0x4DBF)) | ((cps >= 0x4E00) & (cps <= 0x9FFF))
 
 
-def _tfidf(counts: Any, n_docs: int) -> tuple[Any, Any]:
+def smooth_idf(counts: Any, n_docs: int) -> Any:
+    """scikit-learn's smooth idf of each column of a count matrix: ln((n + 1) / (df + 1)) + 1."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+    return np.log((n_docs + 1) / (df + 1)) + 1
+
+
+def count_rows(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Any:
+    """Counts of the known terms of each document (CSR, float64, sorted columns); unknown terms dropped."""
+    from scipy.sparse import csr_matrix
+
+    indptr = [0]
+    cols: list[int] = []
+    vals: list[int] = []
+    for terms in docs:
+        counts: dict[int, int] = {}
+        for term in terms:
+            j = vocabulary.get(term)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        for j in sorted(counts):
+            cols.append(j)
+            vals.append(counts[j])
+        indptr.append(len(cols))
+    return csr_matrix(
+        (np.asarray(vals, dtype=np.float64), np.asarray(cols, dtype=np.int32), np.asarray(indptr)),
+        shape=(len(docs), len(vocabulary)),
+    )
+
+
+def tfidf(counts: Any, n_docs: int) -> tuple[Any, Any]:
     """scikit-learn's sublinear tf × smooth idf, l2-normalised rows (float64, like TfidfVectorizer)."""
     from sklearn.preprocessing import normalize as l2
 
-    df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
-    idf = np.log((n_docs + 1) / (df + 1)) + 1
+    idf = smooth_idf(counts, n_docs)
     x = counts if counts.dtype == np.float64 else counts.astype(np.float64)  # changed in place below
     np.log(x.data, x.data)
     x.data += 1
@@ -97,14 +125,27 @@ def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool
 
     ``normalized=True`` says every text already is ``normalize(text)``, which is then not redone.
     """
+    counts, vocabulary = char_counts(texts, sizes, normalized=normalized)
+    matrix, idf = tfidf(counts, len(texts))
+    return matrix, TermWeights(vocabulary, idf)
+
+
+def char_counts(
+    texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool = False
+) -> tuple[Any, dict[str, int]]:
+    """Character n-gram counts of `texts` (CSR, float64, sorted columns) and the vocabulary.
+
+    Columns in scikit-learn's order (the grams sorted as strings), as CountVectorizer gives them.
+    """
     from scipy.sparse import csr_matrix
 
     if set(sizes) - {1, 2} or not sizes:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.feature_extraction.text import CountVectorizer
 
-        vec = TfidfVectorizer(analyzer=CharAnalyzer(sizes), sublinear_tf=True)
-        matrix = vec.fit_transform(texts).tocsr()
-        return matrix, TermWeights(dict(vec.vocabulary_), vec.idf_)
+        vec = CountVectorizer(analyzer=CharAnalyzer(sizes))
+        matrix = vec.fit_transform(texts).tocsr().astype(np.float64)
+        matrix.sort_indices()
+        return matrix, dict(vec.vocabulary_)
     n = len(texts)
     big = _SEP.join(texts if normalized else parallel_map(normalize, texts))
     grams = _CharGrams(big, sizes)
@@ -126,9 +167,7 @@ def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     matrix = csr_matrix((counts, column[codes], indptr), shape=(n, len(used)))
     matrix.has_sorted_indices = True
-    matrix, idf = _tfidf(matrix, n)
-    vocabulary = {grams.term(int(code)): j for j, code in enumerate(used)}
-    return matrix, TermWeights(vocabulary, idf)
+    return matrix, {grams.term(int(code)): j for j, code in enumerate(used)}
 
 
 class _CharGrams:
@@ -216,7 +255,7 @@ def word_tfidf(docs: Sequence[Sequence[str]]) -> tuple[Any, TermWeights]:
     counts = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, len(vocabulary)))
     counts.sum_duplicates()
     counts.sort_indices()
-    matrix, idf = _tfidf(counts, n)
+    matrix, idf = tfidf(counts, n)
     return matrix, TermWeights(vocabulary, idf)
 
 

@@ -1,0 +1,58 @@
+"""Character rows stored as counts score exactly as the TF-IDF matrix they stand for."""
+
+import numpy as np
+import pytest
+
+from matchmaker.engine._charrows import CharRows
+from matchmaker.engine._tokenize import char_ngrams
+from matchmaker.engine._vectors import char_counts, count_rows, query_vector, smooth_idf, tfidf
+
+TEXTS = [
+    "碳化硅功率器件的高温封装工艺，碳化硅模块寿命提升",
+    "铝合金焊接气孔率高，需要激光电弧复合焊",
+    "石墨烯导热膜，导热系数高，石墨烯石墨烯石墨烯",
+    "氢燃料电池质子交换膜膜电极 pemfc",
+    "",
+]
+
+
+@pytest.fixture
+def fitted():
+    counts, vocabulary = char_counts(TEXTS, (1, 2))
+    idf = smooth_idf(counts, len(TEXTS))
+    rows = CharRows(counts, idf)
+    matrix = tfidf(counts.copy(), len(TEXTS))[0].toarray()
+    return rows, matrix, vocabulary, idf
+
+
+def _query(text, vocabulary, idf):
+    from matchmaker.engine._vectors import TermWeights
+
+    return query_vector(char_ngrams(text), TermWeights(vocabulary, idf))
+
+
+def test_scores_rows_and_dots_equal_the_tfidf_matrix(fitted):
+    rows, matrix, vocabulary, idf = fitted
+    cols, vals = _query("碳化硅器件焊接，石墨烯导热", vocabulary, idf)
+    q = np.zeros(len(vocabulary))
+    q[cols] = vals
+    scratch = np.zeros(len(vocabulary), dtype=np.float32)
+    np.testing.assert_allclose(rows.scores(None, cols, vals, scratch), matrix @ q, atol=1e-6)
+    np.testing.assert_allclose(rows.scores(np.array([2, 0]), cols, vals, scratch), (matrix @ q)[[2, 0]], atol=1e-6)
+    assert not scratch.any()
+    row = rows.row(2)
+    np.testing.assert_allclose([row.get(j, 0.0) for j in range(len(vocabulary))], matrix[2], atol=1e-6)
+    from scipy.sparse import csr_matrix
+
+    others = csr_matrix(matrix[[1, 3]].astype(np.float32))
+    np.testing.assert_allclose(rows.dots(others), matrix @ matrix[[1, 3]].T, atol=1e-5)
+
+
+def test_appended_rows_score_like_rows_of_the_build(fitted):
+    rows, _, vocabulary, idf = fitted
+    rows.append(count_rows([char_ngrams(TEXTS[0]), char_ngrams("碳化硅 unknown 新词")], vocabulary))
+    assert rows.shape == (len(TEXTS) + 2, len(vocabulary))
+    cols, vals = _query(TEXTS[0], vocabulary, idf)
+    scores = rows.scores(None, cols, vals, np.zeros(len(vocabulary), dtype=np.float32))
+    assert scores[len(TEXTS)] == pytest.approx(scores[0], abs=1e-6)  # the copy of row 0
+    assert 0 < scores[len(TEXTS) + 1] < scores[0]
