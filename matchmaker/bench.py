@@ -9,7 +9,8 @@ from random outcomes). Every figure is the median over --repeat runs, with min�
 
   build_raw_s            index build from raw text (tokenisation included, on every core)
   build_tokens_s         index build from stored tokens (what the nightly rebuild does)
-  index_mb               size of the saved index artifact
+  index_mb               size of the saved index artifact (stderr also gives what a fresh process holds
+                         once it has loaded the artifact and answered a query)
   query_p50_ms / p99     one need, top 20, in the engine
   rematch_s              every need re-matched in one process (batch scoring)
   rematch_two_workers_s  the same split over two worker processes (a fork pool, as two Celery workers)
@@ -260,8 +261,44 @@ def rematch_with_workers(index: OutcomeIndex, needs: Sequence[NeedDoc], workers:
 
 
 def _artifact_mb(index: OutcomeIndex) -> float:
-    """Size of the pickled artifact, which is also about what a worker holds in memory."""
+    """Size of the pickled artifact; what a worker holds is printed by _resident_mb."""
     return len(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)) / 2**20
+
+
+_RESIDENT = """
+import gc, pickle, sys
+from matchmaker.engine import NeedDoc, OutcomeIndex, warm_up
+
+def rss():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+warm_up()
+OutcomeIndex.build([])
+gc.collect()
+before = rss()
+with open(sys.argv[1], "rb") as fh:
+    index = pickle.load(fh)
+index.rank(NeedDoc(id="q", title="碳化硅功率器件封装", description="高温下封装寿命短，需要新的焊接工艺"), k=20)
+gc.collect()
+print(rss() - before)
+"""
+
+
+def _resident_mb(index: OutcomeIndex) -> float:
+    """Memory a fresh process gains by loading the artifact and answering one query (Linux; else NaN)."""
+    import subprocess
+    import tempfile
+
+    if not Path("/proc/self/status").exists():
+        return math.nan
+    with tempfile.NamedTemporaryFile(suffix=".pkl") as fh:
+        pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.flush()
+        out = subprocess.run(
+            [sys.executable, "-c", _RESIDENT, fh.name], capture_output=True, text=True, check=True
+        ).stdout
+    return float(out.strip().splitlines()[-1])
 
 
 def engine_run(
@@ -281,6 +318,8 @@ def engine_run(
     times = _query_ms(lambda n: index.rank(n, k=20), needs)
     rematch, _ = _timed(lambda: index.rank_many(needs, k=20))
     two = rematch_with_workers(index, needs, 2)
+    resident = _resident_mb(index)
+    print(f"index resident in a worker (fresh process, artifact loaded, one query): {resident:.0f} MB", file=sys.stderr)
     return (
         {
             "build_raw_s": build_raw,
