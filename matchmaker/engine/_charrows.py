@@ -81,12 +81,12 @@ class CharRows:
         weights = self.levels[self.counts.data[lo:hi]] * self.idf[cols] / self.norms[i]
         return dict(zip(cols.tolist(), weights.tolist(), strict=True))
 
-    def dots(self, others: Any) -> Any:
-        """``X @ others.T`` (dense float32, rows × len(others)) for l2-normalised TF-IDF rows `others`."""
-        from ._svd import threaded_matmul
+    def dots(self, others: Any, rows: int) -> Any:
+        """``X[:rows] @ others.T`` (dense float32) for l2-normalised TF-IDF rows `others`."""
+        from ._svd import row_block, threaded_matmul
 
         scaled = others.multiply(self.idf[None, :]).tocsr().T.toarray().astype(np.float32)
-        return threaded_matmul(self._unscaled(self.counts), scaled) / self.norms[:, None]
+        return threaded_matmul(self._unscaled(row_block(self.counts, 0, rows)), scaled) / self.norms[:rows, None]
 
     def append(self, counts: Any) -> None:
         """Add rows of counts (CSR, in this vocabulary) below the others."""

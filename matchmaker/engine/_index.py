@@ -20,7 +20,7 @@ from ._lexicon import Lexicon
 from ._normalize import normalize
 from ._settings import MatchSettings
 from ._structured import industry_part, price_part, region_part, trl_part
-from ._svd import threaded_matmul, truncated_svd
+from ._svd import row_block, threaded_matmul, truncated_svd
 from ._textstore import TextStore
 from ._tokenize import active_lexicon, char_ngrams, lexicon_version, tokenize
 from ._vectors import TermWeights, char_counts, count_rows, parallel_map, query_vector, smooth_idf, tfidf, word_tfidf
@@ -33,6 +33,8 @@ _RESCORE_DEPTH = 300
 # Rows added since the word postings were last built that a query scores from the rows instead;
 # past this many the postings are rebuilt (a tenth of a second at 106,000 outcomes).
 _POSTINGS_LAG = 256
+# New rows placed in the LSA space together by an incremental add.
+_ADD_BLOCK = 64
 
 
 class IncompatibleIndexError(Exception):
@@ -192,6 +194,7 @@ class _Index(ABC):
         # Buffers the incremental add appends to (not pickled: an unpickled index starts new ones).
         self._growth: dict[str, GrowableRows] = {}
         self._alive: Any = None  # False for rows removed since the last full build
+        self._fitted_rows = 0  # rows of the last full build (the LSA was fitted on them)
         self._row_of: dict[int | str, int] = {}
 
     # --- pickling -------------------------------------------------------------------------------
@@ -260,6 +263,7 @@ class _Index(ABC):
     def _fit(self, docs: Sequence[Any]) -> None:
         word_docs, char_docs = self._candidate_rows(docs)
         self._alive = np.ones(len(self._ids), dtype=bool)
+        self._fitted_rows = len(self._ids)
         self._row_of = {doc_id: i for i, doc_id in enumerate(self._ids)}
         # sublinear tf: a term repeated ten times in an abstract is not ten times as relevant.
         # (The same matrices as scikit-learn's TfidfVectorizer, counted with NumPy: see _vectors.py.)
@@ -292,9 +296,9 @@ class _Index(ABC):
         sigma, components = truncated_svd(sample, dims)
         embedded = threaded_matmul(stacked, components.T)
         sigma = np.maximum(sigma, 1e-12)
-        # Only U and Σ are kept, not the dims × vocabulary component matrix (hundreds of MB on a
-        # large index): a query's projection q·V equals Uᵀ(X·q)/Σ, and X·q is the word plus
-        # character dot products that ranking computes anyway.
+        # Only U and Σ are kept, not the dims × vocabulary component matrix (61 MB at 106,000
+        # outcomes, more with a richer vocabulary): a query's projection q·V equals Uᵀ(X·q)/Σ,
+        # and X·q is the word plus character dot products that ranking computes anyway.
         basis = embedded / sigma
         norms = np.maximum(np.linalg.norm(embedded, axis=1), 1e-12)
         self._lsa = (basis.astype(np.float32), sigma.astype(np.float32), norms.astype(np.float32))
@@ -331,9 +335,18 @@ class _Index(ABC):
         char = _rows(grams, self._char_vec)
         if self._lsa is not None:
             basis, sigma, norms = self._lsa
-            # A new row's LSA coordinates, from the same identity the queries use: x·V = Uᵀ(X·x)/Σ.
-            dots = _dots_with_rows(self._word, word) + self._char.dots(char)
-            embedded = (basis.T @ dots).T / sigma
+            # A new row's LSA coordinates, from the same identity the queries use: x·V = Uᵀ(X·x)/Σ,
+            # with X and U the rows the LSA was fitted on (rows added since would make each add
+            # depend on the ones before it, and the coordinates drift add after add). In blocks
+            # of rows: X·x is one float per indexed row for each new row, gigabytes for a large batch.
+            fitted = self._fitted_rows
+            word_fitted = row_block(self._word, 0, fitted)
+            pieces = []
+            for first in range(0, word.shape[0], _ADD_BLOCK):
+                block = slice(first, first + _ADD_BLOCK)
+                dots = _dots_with_rows(word_fitted, word[block]) + self._char.dots(char[block], fitted)
+                pieces.append((basis[:fitted].T @ dots).T / sigma)
+            embedded = np.vstack(pieces)
             self._lsa = (
                 self._grow("lsa_basis").append_dense(basis, (embedded / sigma).astype(np.float32)),
                 sigma,
@@ -731,18 +744,13 @@ def _structured_fit(
     return industry, trl, price, region, factor
 
 
-def _dots_with_rows(matrix: Any, rows: Any, block: int = 64) -> Any:
+def _dots_with_rows(matrix: Any, rows: Any) -> Any:
     """``matrix @ rows.T`` as a dense float32 array (rows: a few new documents).
 
-    A sparse × dense product reads `matrix` once per block of rows; the sparse × sparse product
-    this replaces made two passes (one to size the result) and cost a second per added row at
-    100 000 outcomes; the product runs on every core.
+    A sparse × dense product, on every core; the sparse × sparse product it replaced made two
+    passes (one to size the result) and cost a second per added row at 100 000 outcomes.
     """
-    out = np.empty((matrix.shape[0], rows.shape[0]), dtype=np.float32)
-    for start in range(0, rows.shape[0], block):
-        dense = rows[start : start + block].T.toarray().astype(np.float32)
-        out[:, start : start + block] = threaded_matmul(matrix, dense)
-    return out
+    return threaded_matmul(matrix, rows.T.toarray().astype(np.float32))
 
 
 def _rows(docs: Sequence[Sequence[str]], weights: TermWeights) -> Any:

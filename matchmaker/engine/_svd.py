@@ -30,13 +30,13 @@ def threaded_matmul(matrix: Any, dense: Any, threads: int | None = None) -> Any:
     # More chunks than threads: rows differ in length, so equal row counts are not equal work.
     bounds = np.linspace(0, n, 4 * threads + 1).astype(np.int64)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(lambda ab: _row_block(matrix, *ab) @ dense, itertools.pairwise(bounds)))
+        parts = list(pool.map(lambda ab: row_block(matrix, *ab) @ dense, itertools.pairwise(bounds)))
     return np.vstack(parts)
 
 
-def _row_block(matrix: Any, start: int, stop: int) -> Any:
+def row_block(matrix: Any, start: int, stop: int) -> Any:
     """Rows start:stop of a CSR matrix as views of its arrays (slicing copies them, which at
-    100,000 rows cost more than the product itself)."""
+    100,000 rows costs more than a product with the rows)."""
     from scipy.sparse import csr_matrix
 
     lo, hi = int(matrix.indptr[start]), int(matrix.indptr[stop])

@@ -78,3 +78,15 @@ def test_an_unpickled_grown_index_ranks_the_same_and_keeps_growing(grown_index):
         copy.rank(needs[0], k=5, abstain=False).proposals[0].id
         == index.rank(needs[0], k=5, abstain=False).proposals[0].id
     )
+
+
+def test_a_batch_add_in_blocks_places_rows_as_one_by_one_adds_do(monkeypatch):
+    monkeypatch.setattr(index_module, "_ADD_BLOCK", 3)
+    outcomes, _ = bench.synthetic_corpus(230, 1, seed=13)
+    batch = OutcomeIndex.build(outcomes[:200])
+    single = pickle.loads(pickle.dumps(batch))
+    batch.add(outcomes[200:230])
+    for outcome in outcomes[200:230]:
+        single.add([outcome])
+    np.testing.assert_allclose(batch._lsa[0][200:], single._lsa[0][200:], atol=1e-5)
+    np.testing.assert_allclose(batch._lsa[2][200:], single._lsa[2][200:], rtol=1e-5)
