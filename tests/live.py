@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from core.loadtest.server import stop
+from core.loadtest.server import celery, stop, worker_args
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,28 +82,9 @@ def celery_worker(
     pool: str = "prefork",
 ):
     """A real `celery worker` process on the test database; yields the Popen."""
-    env = worker_env(broker, extra_env)
     log = (ROOT / "data" / f"celery-{name}.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel=INFO",
-            f"--concurrency={concurrency}",
-            f"--pool={pool}",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname={name}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    args = worker_args(name=name, concurrency=concurrency, pool=pool, loglevel="INFO")
+    proc = celery(*args, env=worker_env(broker, extra_env), stdout=log)
     try:
         yield proc
     finally:

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -80,6 +81,25 @@ def _wait_ready(proc: subprocess.Popen, url: str, log: Path, timeout: float = 12
     raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s:\n{tail(log)}")
 
 
+def celery(*args: str, env: dict[str, str], stdout: Any) -> subprocess.Popen:
+    """A `celery -A config <args>` process (worker or beat) started from the project root."""
+    command = [sys.executable, "-m", "celery", "-A", "config", *args]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.STDOUT)
+
+
+def worker_args(*, name: str, concurrency: int = 1, pool: str = "prefork", loglevel: str = "WARNING") -> list[str]:
+    """The arguments of one worker: no gossip or mingle, which only slow a small cluster's start."""
+    return [
+        "worker",
+        f"--loglevel={loglevel}",
+        f"--concurrency={concurrency}",
+        f"--pool={pool}",
+        "--without-gossip",
+        "--without-mingle",
+        f"--hostname={name}@%h",
+    ]
+
+
 @contextmanager
 def celery_workers(*, env: dict[str, str], count: int, log: Path) -> Iterator[list[subprocess.Popen]]:
     """`count` real Celery worker processes (one task at a time each) on the broker in `env`."""
@@ -87,28 +107,7 @@ def celery_workers(*, env: dict[str, str], count: int, log: Path) -> Iterator[li
     try:
         with log.open("ab") as out:
             for n in range(count):
-                procs.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "celery",
-                            "-A",
-                            "config",
-                            "worker",
-                            "--loglevel=WARNING",
-                            "--concurrency=1",
-                            "--pool=prefork",
-                            "--without-gossip",
-                            "--without-mingle",
-                            f"--hostname=loadtest{n}@%h",
-                        ],
-                        cwd=ROOT,
-                        env=env,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
+                procs.append(celery(*worker_args(name=f"loadtest{n}"), env=env, stdout=out))
         yield procs
     finally:
         for proc in procs:

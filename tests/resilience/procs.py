@@ -12,11 +12,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.loadtest.server import celery
 from tests import live
 
 LOG_DIR = live.ROOT / "data"
@@ -102,23 +102,8 @@ def redis_server(workdir: Path) -> Iterator[RedisServer]:
 def celery_beat(broker: str, workdir: Path, *, extra_env: dict[str, str] | None = None, name: str = "beat"):
     """A real `celery beat` process with its schedule file in `workdir`; yields the Popen."""
     log = (LOG_DIR / f"celery-{name}.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "beat",
-            "--loglevel=INFO",
-            f"--schedule={workdir / 'beat-schedule'}",
-            f"--pidfile={workdir / 'beat.pid'}",
-        ],
-        cwd=live.ROOT,
-        env=live.worker_env(broker, extra_env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    args = ("beat", "--loglevel=INFO", f"--schedule={workdir / 'beat-schedule'}", f"--pidfile={workdir / 'beat.pid'}")
+    proc = celery(*args, env=live.worker_env(broker, extra_env), stdout=log)
     try:
         yield proc
     finally:
