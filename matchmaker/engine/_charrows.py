@@ -81,6 +81,15 @@ class CharRows:
         weights = self.levels[self.counts.data[lo:hi]] * self.idf[cols] / self.norms[i]
         return dict(zip(cols.tolist(), weights.tolist(), strict=True))
 
+    def weighted(self, counts: Any) -> Any:
+        """The l2-normalised TF-IDF rows (float32 CSR) of `counts`, rows of counts in this vocabulary."""
+        from scipy.sparse import csr_matrix
+
+        counts = self._clipped(counts)
+        data = self.levels[counts.data] * self.idf[counts.indices]
+        data /= np.repeat(self._norms(counts), np.diff(counts.indptr))
+        return csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+
     def dots(self, others: Any, rows: int) -> Any:
         """``X[:rows] @ others.T`` (dense float32) for l2-normalised TF-IDF rows `others`."""
         from ._svd import row_block, threaded_matmul
@@ -88,16 +97,17 @@ class CharRows:
         scaled = others.multiply(self.idf[None, :]).tocsr().T.toarray().astype(np.float32)
         return threaded_matmul(self._unscaled(row_block(self.counts, 0, rows)), scaled) / self.norms[:rows, None]
 
-    def append(self, counts: Any) -> None:
-        """Add rows of counts (CSR, in this vocabulary) below the others."""
+    def _clipped(self, counts: Any) -> Any:
+        """`counts` (CSR) in this store's dtype, counts above its maximum clipped."""
         from scipy.sparse import csr_matrix
 
-        top = np.iinfo(self.counts.data.dtype).max
+        dtype = self.counts.data.dtype
         counts = counts.tocsr()
-        counts = csr_matrix(
-            (np.minimum(counts.data, top).astype(self.counts.data.dtype), counts.indices, counts.indptr),
-            shape=counts.shape,
-        )
-        norms = self._norms(counts)
+        data = np.minimum(counts.data, np.iinfo(dtype).max).astype(dtype)
+        return csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+
+    def append(self, counts: Any) -> None:
+        """Add rows of counts (CSR, in this vocabulary) below the others."""
+        counts = self._clipped(counts)
         self.counts = self._growth["counts"].append_csr(self.counts, counts)
-        self.norms = self._growth["norms"].append_dense(self.norms, norms)
+        self.norms = self._growth["norms"].append_dense(self.norms, self._norms(counts))

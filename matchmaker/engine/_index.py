@@ -333,8 +333,12 @@ class _Index(ABC):
         start = len(self._ids)
         word_docs, char_docs = self._candidate_rows(docs)
         word = _rows(word_docs, self._word_vec)
-        grams = [char_ngrams(t, self.settings.char_ngram_sizes) for t in char_docs]
-        char = _rows(grams, self._char_vec)
+        # Counted once: the counts are what the character part stores, their weights what the
+        # LSA coordinates below need.
+        new_counts = count_rows(
+            [char_ngrams(t, self.settings.char_ngram_sizes) for t in char_docs], self._char_vec.vocabulary_
+        )
+        char = self._char.weighted(new_counts)
         if self._lsa is not None:
             basis, sigma, norms = self._lsa
             # A new row's LSA coordinates, from the same identity the queries use: x·V = Uᵀ(X·x)/Σ,
@@ -357,7 +361,7 @@ class _Index(ABC):
                 ),
             )
         self._word = self._grow("word").append_csr(self._word, word)
-        self._char.append(count_rows(grams, self._char_vec.vocabulary_))
+        self._char.append(new_counts)
         # The postings are rebuilt only once enough rows have piled up below them; until then a
         # query scores the few newer rows from their own word rows (see _word_scores).
         if self._word.shape[0] - self._word_csc.shape[0] > _POSTINGS_LAG:

@@ -57,3 +57,9 @@ def test_appended_rows_score_like_rows_of_the_build(fitted):
     scores = rows.scores(None, cols, vals, np.zeros(len(vocabulary), dtype=np.float32))
     assert scores[len(TEXTS)] == pytest.approx(scores[0], abs=1e-6)  # the copy of row 0
     assert 0 < scores[len(TEXTS) + 1] < scores[0]
+
+
+def test_weighted_rows_are_the_tfidf_rows_of_their_counts(fitted):
+    rows, matrix, vocabulary, _ = fitted
+    weighted = rows.weighted(count_rows([char_ngrams(t) for t in TEXTS], vocabulary))
+    np.testing.assert_allclose(weighted.toarray(), matrix, atol=1e-6)
