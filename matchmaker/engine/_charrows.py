@@ -3,19 +3,63 @@
 A row's weight for n-gram j is (1 + ln tf) · idf_j / ‖row‖ (sublinear TF-IDF, l2-normalised), so
 the row is fully described by its counts, one idf per column and one norm per row. At 106,000
 outcomes the float32 weights were 133 MB of a 254 MB matrix (33 M non-zeros); one byte of count
-per non-zero takes 33 MB. A query multiplies only its 2,000 candidate rows, so turning their
-counts back into weights costs a lookup per non-zero (about 0.6 M), and the idf is folded into
-the query vector. Counts above the dtype's maximum (255; 65,535 once a build sees a larger count)
-can only come from rows added after the build and are clipped.
+per non-zero takes 33 MB. A query multiplies only its 2,000 candidate rows (about 0.6 M
+non-zeros), and the idf is folded into the query vector.
+
+The products run in two small compiled loops (numba) that read each count once and look its
+(1 + ln tf) up in a 256-entry table: with SciPy the candidate rows were first copied out, then
+turned into weights, then multiplied — three passes over memory where one suffices (3.0 → 1.8 ms
+a query at 106,000 outcomes, the same float32 sums in the same order, so the same scores).
+Counts above the dtype's maximum (255; 65,535 once a build sees a larger count) can only come
+from rows added after the build and are clipped.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numba
 import numpy as np
 
 from ._growable import GrowableRows
+
+
+@numba.njit(cache=True, nogil=True)
+def _rows_dot(indptr: Any, indices: Any, data: Any, levels: Any, query: Any, rows: Any, norms: Any) -> Any:
+    """Cosine of each row in `rows` with the dense, idf-scaled `query` (float32, row order kept)."""
+    out = np.empty(rows.shape[0], dtype=np.float32)
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        acc = np.float32(0.0)
+        # No test for a zero query entry: the branch mispredicts on most non-zeros and cost more
+        # than the multiply it saves.
+        for p in range(indptr[i], indptr[i + 1]):
+            acc += levels[data[p]] * query[indices[p]]
+        out[r] = acc / norms[i]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _block_dot(indptr: Any, indices: Any, data: Any, levels: Any, dense: Any, start: int, stop: int, out: Any) -> None:
+    """out[i - start] = unscaled row i @ dense, for rows start:stop (dense: vocabulary × k, float32)."""
+    k = dense.shape[1]
+    for i in range(start, stop):
+        for p in range(indptr[i], indptr[i + 1]):
+            level = levels[data[p]]
+            j = indices[p]
+            for c in range(k):
+                out[i - start, c] += level * dense[j, c]
+
+
+def load_kernels() -> None:
+    """Compile the loops (or load them from numba's on-disk cache, about 0.25 s) before a first query needs them."""
+    indptr, indices, data = np.array([0, 1], dtype=np.int32), np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.uint8)
+    levels, one = np.ones(256, dtype=np.float32), np.ones(1, dtype=np.float32)
+    _rows_dot(indptr, indices, data, levels, one, np.zeros(1, dtype=np.int64), one)
+    _block_dot(indptr, indices, data, levels, np.ones((1, 1), dtype=np.float32), 0, 1, np.zeros((1, 1), dtype=np.float32))
 
 
 class CharRows:
@@ -55,22 +99,16 @@ class CharRows:
         sums = np.bincount(row_of, weights=weights, minlength=counts.shape[0])
         return np.maximum(np.sqrt(sums), 1e-12).astype(np.float32)
 
-    def _unscaled(self, counts: Any) -> Any:
-        """(1 + ln tf) per non-zero, as a float32 CSR matrix of the same shape."""
-        from scipy.sparse import csr_matrix
-
-        return csr_matrix((self.levels[counts.data], counts.indices, counts.indptr), shape=counts.shape)
-
     def scores(self, rows: Any, query_indices: Any, query_values: Any, scratch: Any) -> Any:
         """Cosine of each row in `rows` (indices, or None for all) with the l2-normalised query.
 
         `scratch` is a zeroed float32 vector of the vocabulary's length; it is left zeroed.
         """
-        counts = self.counts if rows is None else self.counts[rows]
-        norms = self.norms if rows is None else self.norms[rows]
+        counts = self.counts
+        rows = np.arange(counts.shape[0]) if rows is None else np.asarray(rows)
         scratch[query_indices] = query_values * self.idf[query_indices]
         try:
-            return (self._unscaled(counts) @ scratch) / norms
+            return _rows_dot(counts.indptr, counts.indices, counts.data, self.levels, scratch, rows, self.norms)
         finally:
             scratch[query_indices] = 0.0
 
@@ -92,10 +130,21 @@ class CharRows:
 
     def dots(self, others: Any, rows: int) -> Any:
         """``X[:rows] @ others.T`` (dense float32) for l2-normalised TF-IDF rows `others`."""
-        from ._svd import row_block, threaded_matmul
+        scaled = np.ascontiguousarray(others.multiply(self.idf[None, :]).tocsr().T.toarray(), dtype=np.float32)
+        out = np.zeros((rows, scaled.shape[1]), dtype=np.float32)
+        counts = self.counts
 
-        scaled = others.multiply(self.idf[None, :]).tocsr().T.toarray().astype(np.float32)
-        return threaded_matmul(self._unscaled(row_block(self.counts, 0, rows)), scaled) / self.norms[:rows, None]
+        def block(bounds: tuple[int, int]) -> None:
+            start, stop = bounds
+            _block_dot(counts.indptr, counts.indices, counts.data, self.levels, scaled, start, stop, out[start:stop])
+
+        threads = os.cpu_count() or 1
+        # Row ranges on every core (the loop releases the GIL); more ranges than threads because
+        # rows differ in length.
+        bounds = np.linspace(0, rows, 4 * threads + 1).astype(np.int64)
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(block, itertools.pairwise(bounds.tolist())))
+        return out / self.norms[:rows, None]
 
     def _clipped(self, counts: Any) -> Any:
         """`counts` (CSR) in this store's dtype, counts above its maximum clipped."""

@@ -499,31 +499,21 @@ class _Index(ABC):
             lo = (1 + s.industry_weight * min(0.0, s.industry_mismatch)) * (1 - s.trl_weight) * (1 - s.price_weight)
             kth = np.partition(text[top], len(top) - need)[len(top) - need]
             top = top[text[top] * hi >= kth * lo]
-        scored: list[tuple[float, int, dict[str, float]]] = []
-        for j in top:
-            if lexical[j] <= 0.0:
-                continue  # no shared word or character: nothing to explain, never a proposal
+        # (score, row, position among the candidates, structured parts); the parts dicts are made
+        # for the k proposals only.
+        scored: list[tuple[float, int, int, tuple[float, float, float, float, float]]] = []
+        for j in top[lexical[top] > 0.0].tolist():  # no shared word or character: never a proposal
             i = int(cand[j])
-            industry, trl, price, region, factor = self._fit_parts(query, i)
-            parts = {
-                "text_word": float(word[j]),
-                "text_char": float(char[j]),
-                "text_lsa": float(lsa[j]),
-                "text": float(text[j]),
-                "industry": industry,
-                "trl": trl,
-                "price": price,
-                "region": region,
-            }
-            scored.append((min(1.0, max(0.0, float(text[j]) * factor)), i, parts))
+            fit = self._fit_parts(query, i)
+            scored.append((min(1.0, max(0.0, float(text[j]) * fit[4])), i, j, fit))
         # Ties broken by index order keep rankings reproducible across runs.
         scored.sort(key=lambda item: (-item[0], item[1]))
 
         signals = self._signals(
             weights,
             lexicon,
-            [i for _, i, _ in scored[: s.coverage_depth]],
-            scored[0][2]["text"] if scored else 0.0,
+            [i for _, i, _, _ in scored[: s.coverage_depth]],
+            float(text[scored[0][2]]) if scored else 0.0,
             float(word_all.max()),
             lexical,
             lsa,
@@ -538,10 +528,19 @@ class _Index(ABC):
                 id=self._ids[i],
                 score=score,
                 rank=rank,
-                parts=parts,
+                parts={
+                    "text_word": float(word[j]),
+                    "text_char": float(char[j]),
+                    "text_lsa": float(lsa[j]),
+                    "text": float(text[j]),
+                    "industry": industry,
+                    "trl": trl,
+                    "price": price,
+                    "region": region,
+                },
                 explainer=functools.partial(self._explain, query, i, q_word, q_char, sources, lexicon),
             )
-            for rank, (score, i, parts) in enumerate(scored[:k], start=1)
+            for rank, (score, i, j, (industry, trl, price, region, _)) in enumerate(scored[:k], start=1)
         ]
         return Ranking(proposals=proposals, would_abstain=reason, signals=signals)
 

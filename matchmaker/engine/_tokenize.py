@@ -138,8 +138,11 @@ def _ready() -> _State:
 
 
 def warm_up() -> None:
-    """Build jieba and OpenCC now (about a second) instead of on the first request."""
+    """Build jieba and OpenCC and load the scoring loops now (about a second) instead of on the first request."""
+    from ._charrows import load_kernels
+
     tokenize("预热 warm-up 預熱")
+    load_kernels()
 
 
 def _keep(token: str, stopwords: frozenset[str]) -> bool:
