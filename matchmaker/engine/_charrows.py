@@ -59,7 +59,9 @@ def load_kernels() -> None:
     indptr, indices, data = np.array([0, 1], dtype=np.int32), np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.uint8)
     levels, one = np.ones(256, dtype=np.float32), np.ones(1, dtype=np.float32)
     _rows_dot(indptr, indices, data, levels, one, np.zeros(1, dtype=np.int64), one)
-    _block_dot(indptr, indices, data, levels, np.ones((1, 1), dtype=np.float32), 0, 1, np.zeros((1, 1), dtype=np.float32))
+    _block_dot(
+        indptr, indices, data, levels, np.ones((1, 1), dtype=np.float32), 0, 1, np.zeros((1, 1), dtype=np.float32)
+    )
 
 
 class CharRows:

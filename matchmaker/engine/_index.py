@@ -19,14 +19,14 @@ from ._growable import GrowableRows
 from ._lexicon import Lexicon
 from ._normalize import normalize
 from ._settings import MatchSettings
-from ._structured import industry_part, price_part, region_part, trl_part
+from ._structured import Fields, StructuredColumns
 from ._svd import row_block, threaded_matmul, truncated_svd
 from ._textstore import TextStore
 from ._tokenize import active_lexicon, char_ngrams, lexicon_version, tokenize
 from ._vectors import TermWeights, char_counts, count_rows, parallel_map, query_vector, smooth_idf, tfidf, word_tfidf
 
 # Bumped whenever the pickled layout or the scoring changes; a mismatch means "rebuild the index".
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # Structured fit can move a score by at most ±15 %, so a candidate this far down the text ranking
 # cannot reach the top k; scoring only these keeps a query fast on 100 000 outcomes.
 _RESCORE_DEPTH = 300
@@ -184,7 +184,7 @@ class _Index(ABC):
         self.lexicon_version = lexicon_version()
         self._ids: list[int | str] = []
         self._texts = TextStore()  # title, body, keywords (for spans and coverage)
-        self._structured: list[tuple[str | None, int | None, float | None, str | None]] = []
+        self._structured = StructuredColumns()  # industry chain, TRL, money, city of every row
         self._word_vec: Any = None
         self._char_vec: Any = None
         self._word: Any = None
@@ -236,6 +236,7 @@ class _Index(ABC):
         # on every core, each text normalised once for both its words and its character n-grams.
         fresh = iter(prepare_many([doc for doc in docs if doc.tokens is None]))
         texts: list[tuple[str, str, str]] = []
+        fields: list[Fields] = []
         for doc in docs:
             title, body, keywords = self._doc_texts(doc)
             normalized, stored = next(fresh) if doc.tokens is None else (doc.normalized, doc.tokens)
@@ -254,8 +255,9 @@ class _Index(ABC):
             char_docs.append(normalized)
             self._ids.append(doc.id)
             texts.append((title, body, keywords))
-            self._structured.append(self._doc_structured(doc))
+            fields.append(self._doc_structured(doc))
         self._texts.extend(texts)
+        self._structured.extend(fields)
         for i, text in zip(raw_char, parallel_map(normalize, list(raw_char.values())), strict=True):
             char_docs[i] = text
         return word_docs, [text or "" for text in char_docs]
@@ -499,13 +501,12 @@ class _Index(ABC):
             lo = (1 + s.industry_weight * min(0.0, s.industry_mismatch)) * (1 - s.trl_weight) * (1 - s.price_weight)
             kth = np.partition(text[top], len(top) - need)[len(top) - need]
             top = top[text[top] * hi >= kth * lo]
+        top = top[lexical[top] > 0.0]  # no shared word or character: nothing to explain, never a proposal
+        fits = self._fit_parts(query, cand[top])
+        final = np.clip(text[top].astype(np.float64) * fits[4], 0.0, 1.0)
         # (score, row, position among the candidates, structured parts); the parts dicts are made
         # for the k proposals only.
-        scored: list[tuple[float, int, int, tuple[float, float, float, float, float]]] = []
-        for j in top[lexical[top] > 0.0].tolist():  # no shared word or character: never a proposal
-            i = int(cand[j])
-            fit = self._fit_parts(query, i)
-            scored.append((min(1.0, max(0.0, float(text[j]) * fit[4])), i, j, fit))
+        scored = list(zip(final.tolist(), cand[top].tolist(), top.tolist(), fits.T.tolist(), strict=True))
         # Ties broken by index order keep rankings reproducible across runs.
         scored.sort(key=lambda item: (-item[0], item[1]))
 
@@ -551,16 +552,13 @@ class _Index(ABC):
         cols, vals = query_vector(char_ngrams(text, self.settings.char_ngram_sizes), self._char_vec)
         return _SparseVector(cols, vals.astype(np.float32))
 
-    def _fit_parts(self, query: _Query, i: int) -> tuple[float, float, float, float, float]:
-        """(industry, trl, price, region, score factor) of candidate `i` for the query."""
+    def _fit_parts(self, query: _Query, rows: Any) -> Any:
+        """(industry, trl, price, region, score factor) of candidates `rows` for the query, 5 × len(rows)."""
         mine = (query.industry_chain, query.trl, query.price_wan, query.city)
-        theirs = self._structured[i]
-        if query.need_side:
-            return _structured_fit(mine, theirs, self.settings)
-        return _structured_fit(theirs, mine, self.settings)
+        return self._structured.fit(mine, rows, query.need_side, self.settings)
 
     def _parts(self, query: _Query, i: int) -> dict[str, float]:
-        industry, trl, price, region, _ = self._fit_parts(query, i)
+        industry, trl, price, region, _ = self._fit_parts(query, np.array([i])).ravel().tolist()
         return {"industry": industry, "trl": trl, "price": price, "region": region}
 
     # --- abstention -----------------------------------------------------------------------------
@@ -728,25 +726,6 @@ def _surfaces(lexicon: Lexicon) -> dict[str, set[str]]:
         _surface_cache.clear()
         _surface_cache[lexicon.version] = cached
     return cached
-
-
-def _structured_fit(
-    need: tuple[str | None, int | None, float | None, str | None],
-    outcome: tuple[str | None, int | None, float | None, str | None],
-    s: MatchSettings,
-) -> tuple[float, float, float, float, float]:
-    """The four structured parts and the factor they multiply the text score by."""
-    industry = industry_part(need[0], outcome[0], s)
-    trl = trl_part(need[1], outcome[1])
-    price = price_part(need[2], outcome[2], s)
-    region = region_part(need[3], outcome[3])
-    factor = (
-        (1 + s.industry_weight * industry)
-        * (1 + s.trl_weight * trl)
-        * (1 + s.price_weight * price)
-        * (1 + s.region_weight * region)
-    )
-    return industry, trl, price, region, factor
 
 
 def _dots_with_rows(matrix: Any, rows: Any) -> Any:
