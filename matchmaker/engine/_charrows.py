@@ -54,6 +54,54 @@ def _block_dot(indptr: Any, indices: Any, data: Any, levels: Any, dense: Any, st
                 out[i - start, c] += level * dense[j, c]
 
 
+@numba.njit(cache=True, nogil=True)
+def _tfidf_block_dot(
+    indptr: Any, indices: Any, data: Any, levels: Any, idf: Any, dense: Any, out: Any, start: int, stop: int
+) -> None:
+    """out[i - start] += TF-IDF row i @ dense for rows start:stop, each row's weights made exactly as
+    scikit-learn makes them (float64 (1 + ln tf) · idf, divided by the row's l2 norm summed in order,
+    then rounded to float32) and summed in SciPy's order: the same floats as the float32 matrix."""
+    k = dense.shape[1]
+    for i in range(start, stop):
+        lo, hi = indptr[i], indptr[i + 1]
+        squares = 0.0
+        for p in range(lo, hi):
+            w = levels[data[p]] * idf[indices[p]]
+            squares += w * w
+        if squares == 0.0:
+            continue
+        norm = np.sqrt(squares)
+        row = out[i - start]
+        for p in range(lo, hi):
+            value = np.float32(levels[data[p]] * idf[indices[p]] / norm)
+            source = dense[indices[p]]
+            for c in range(k):
+                row[c] += value * source[c]
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_norms(indptr: Any, indices: Any, data: Any, levels: Any, idf: Any) -> Any:
+    """l2 norm of each row's weights (1 + ln tf) · idf, summed in float64, at least 1e-12, as float32."""
+    n = indptr.shape[0] - 1
+    out = np.empty(n, dtype=np.float32)
+    for i in range(n):
+        squares = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            w = np.float64(levels[data[p]]) * np.float64(idf[indices[p]])
+            squares += w * w
+        out[i] = max(np.sqrt(squares), 1e-12)
+    return out
+
+
+def _on_every_core(block: Any, rows: int) -> None:
+    """Call ``block((start, stop))`` over row ranges on every core (the loops release the GIL); more
+    ranges than threads because rows differ in length."""
+    threads = os.cpu_count() or 1
+    bounds = np.linspace(0, rows, 4 * threads + 1).astype(np.int64).tolist()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(block, itertools.pairwise(bounds)))
+
+
 def load_kernels() -> None:
     """Compile the loops (or load them from numba's on-disk cache, about 0.25 s) before a first query needs them."""
     indptr, indices, data = np.array([0, 1], dtype=np.int32), np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.uint8)
@@ -96,10 +144,7 @@ class CharRows:
         return self.counts.shape  # type: ignore[no-any-return]
 
     def _norms(self, counts: Any) -> Any:
-        weights = (self.levels[counts.data].astype(np.float64) * self.idf[counts.indices]) ** 2
-        row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        sums = np.bincount(row_of, weights=weights, minlength=counts.shape[0])
-        return np.maximum(np.sqrt(sums), 1e-12).astype(np.float32)
+        return _row_norms(counts.indptr, counts.indices, counts.data, self.levels, self.idf)
 
     def scores(self, rows: Any, query_indices: Any, query_values: Any, scratch: Any) -> Any:
         """Cosine of each row in `rows` (indices, or None for all) with the l2-normalised query.
@@ -140,13 +185,34 @@ class CharRows:
             start, stop = bounds
             _block_dot(counts.indptr, counts.indices, counts.data, self.levels, scaled, start, stop, out[start:stop])
 
-        threads = os.cpu_count() or 1
-        # Row ranges on every core (the loop releases the GIL); more ranges than threads because
-        # rows differ in length.
-        bounds = np.linspace(0, rows, 4 * threads + 1).astype(np.int64)
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(block, itertools.pairwise(bounds.tolist())))
+        _on_every_core(block, rows)
         return out / self.norms[:rows, None]
+
+    def tfidf_dot(self, dense: Any, idf: Any) -> Any:
+        """``W @ dense`` (float32) for W the build's float32 TF-IDF rows under the float64 `idf`.
+
+        The projection of every row onto the LSA components: computed from the counts, the
+        106,000 × vocabulary weight matrix (266 MB as float64) is never made.
+        """
+        # (1 + ln tf) in float64, by NumPy's log as the TF-IDF matrix had it.
+        tf = np.arange(self.levels.shape[0], dtype=np.float64)
+        levels = np.zeros_like(tf)
+        levels[1:] = np.log(tf[1:])
+        levels[1:] += 1
+        dense = np.ascontiguousarray(dense, dtype=np.float32)
+        idf = np.asarray(idf, dtype=np.float64)
+        counts = self.counts
+        n = counts.shape[0]
+        out = np.zeros((n, dense.shape[1]), dtype=np.float32)
+
+        def block(bounds: tuple[int, int]) -> None:
+            start, stop = bounds
+            _tfidf_block_dot(
+                counts.indptr, counts.indices, counts.data, levels, idf, dense, out[start:stop], start, stop
+            )
+
+        _on_every_core(block, n)
+        return out
 
     def _clipped(self, counts: Any) -> Any:
         """`counts` (CSR) in this store's dtype, counts above its maximum clipped."""

@@ -23,7 +23,16 @@ from ._structured import Fields, StructuredColumns
 from ._svd import row_block, threaded_matmul, truncated_svd
 from ._textstore import TextStore
 from ._tokenize import active_lexicon, char_ngrams, lexicon_version, tokenize
-from ._vectors import TermWeights, char_counts, count_rows, parallel_map, query_vector, smooth_idf, tfidf, word_tfidf
+from ._vectors import (
+    TermWeights,
+    char_counts,
+    count_rows,
+    parallel_map,
+    query_vector,
+    smooth_idf,
+    tfidf_with,
+    word_tfidf,
+)
 
 # Bumped whenever the pickled layout or the scoring changes; a mismatch means "rebuild the index".
 FORMAT_VERSION = 6
@@ -276,14 +285,12 @@ class _Index(ABC):
             idf = smooth_idf(counts, len(char_docs))
             self._char_vec = TermWeights(vocabulary, idf)
             self._char = CharRows(counts, idf)
-            # float32 halves the artifact; scores need no more than six significant digits. The
-            # character weights themselves are kept only while the LSA is fitted.
-            char = tfidf(counts, len(char_docs))[0].astype(np.float32)
+            # float32 halves the artifact; scores need no more than six significant digits.
             self._word = word.astype(np.float32)
             self._word_csc = self._word.tocsc()
-            self._fit_lsa(char)
+            self._fit_lsa(counts)
 
-    def _fit_lsa(self, char: Any) -> None:
+    def _fit_lsa(self, char_counts: Any) -> None:
         from scipy.sparse import hstack
 
         s = self.settings
@@ -296,9 +303,14 @@ class _Index(ABC):
         # character parts are stacked for the sample only and projected apart (stacking all
         # rows copied 40 million non-zeros).
         rows = slice(None) if n <= s.lsa_fit_sample else np.linspace(0, n - 1, s.lsa_fit_sample).astype(np.int64)
-        sigma, components = truncated_svd(hstack([self._word[rows], char[rows]]).tocsr(), dims)
+        # The character weights are made for the sample only; every row is projected from its counts.
+        idf = self._char_vec.idf_
+        char = tfidf_with(char_counts[rows], idf).astype(np.float32)
+        sigma, components = truncated_svd(hstack([self._word[rows], char]).tocsr(), dims)
         words = self._word.shape[1]
-        embedded = threaded_matmul(self._word, components[:, :words].T) + threaded_matmul(char, components[:, words:].T)
+        embedded = threaded_matmul(self._word, components[:, :words].T) + self._char.tfidf_dot(
+            components[:, words:].T, idf
+        )
         sigma = np.maximum(sigma, 1e-12)
         # Only U and Σ are kept, not the dims × vocabulary component matrix (61 MB at 106,000
         # outcomes, more with a richer vocabulary): a query's projection q·V equals Uᵀ(X·q)/Σ,

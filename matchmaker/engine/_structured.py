@@ -129,15 +129,32 @@ class StructuredColumns:
 
     def extend(self, rows: Sequence[Fields]) -> None:
         """Append rows' fields (a new array each time: earlier readers keep theirs)."""
-        coded = [self.encode(fields, add=True) for fields in rows]
+        # Libraries repeat a few chains and cities thousands of times: each distinct one is coded once.
+        chains: dict[str | None, int] = {}
+        cities: dict[str | None, tuple[int, int]] = {}
+        coded = []
+        for chain, level, money, city in rows:
+            if chain not in chains:
+                chains[chain] = self.encode((chain, None, None, None), add=True)[0]
+            if city not in cities:
+                _, _, _, city_code, province = self.encode((None, None, None, city), add=True)
+                cities[city] = (city_code, province)
+            coded.append(
+                (
+                    chains[chain],
+                    math.nan if level is None else float(level),
+                    math.nan if money is None else float(money),
+                    *cities[city],
+                )
+            )
         if not coded:
             return
-        chain, level, money, city, province = (np.asarray(column) for column in zip(*coded, strict=True))
-        self.chain = np.concatenate([self.chain, chain.astype(np.int32)])
-        self.level = np.concatenate([self.level, level.astype(np.float64)])
-        self.money = np.concatenate([self.money, money.astype(np.float64)])
-        self.city = np.concatenate([self.city, city.astype(np.int32)])
-        self.province = np.concatenate([self.province, province.astype(np.int32)])
+        columns = list(zip(*coded, strict=True))
+        self.chain = np.concatenate([self.chain, np.asarray(columns[0], dtype=np.int32)])
+        self.level = np.concatenate([self.level, np.asarray(columns[1], dtype=np.float64)])
+        self.money = np.concatenate([self.money, np.asarray(columns[2], dtype=np.float64)])
+        self.city = np.concatenate([self.city, np.asarray(columns[3], dtype=np.int32)])
+        self.province = np.concatenate([self.province, np.asarray(columns[4], dtype=np.int32)])
 
     def fit(self, query: Fields, rows: Any, query_is_need: bool, s: MatchSettings) -> Any:
         """(industry, trl, price, region, factor) of each row in `rows` for `query`: a 5 × len(rows) array."""

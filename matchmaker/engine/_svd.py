@@ -15,20 +15,50 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numba
 import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _rows_times_dense(indptr: Any, indices: Any, data: Any, dense: Any, out: Any, start: int, stop: int) -> None:
+    """out[i - start] += row i @ dense for rows start:stop, summed in SciPy's order (the same floats)."""
+    k = dense.shape[1]
+    for i in range(start, stop):
+        row = out[i - start]
+        for p in range(indptr[i], indptr[i + 1]):
+            value = data[p]
+            source = dense[indices[p]]
+            for c in range(k):
+                row[c] += value * source[c]
 
 
 def threaded_matmul(matrix: Any, dense: Any, threads: int | None = None) -> Any:
     """``matrix @ dense`` for a CSR `matrix`, in row chunks on several threads.
 
-    SciPy releases the GIL inside the product, so the chunks run in parallel.
+    Same dtype on both sides runs a compiled loop that releases the GIL (numba vectorises its
+    inner loop over the dense columns: 0.20 → 0.12 s for one of the LSA fit's products at 106,000
+    outcomes); mixed dtypes go to SciPy, which releases the GIL too.
     """
     threads = threads or os.cpu_count() or 1
     n = matrix.shape[0]
-    if threads <= 1 or n < 1000:
+    same = matrix.dtype == dense.dtype and dense.dtype in (np.float32, np.float64)
+    if not same and (threads <= 1 or n < 1000):
         return np.asarray(matrix @ dense)
     # More chunks than threads: rows differ in length, so equal row counts are not equal work.
-    bounds = np.linspace(0, n, 4 * threads + 1).astype(np.int64)
+    bounds = np.linspace(0, n, 4 * threads + 1).astype(np.int64).tolist()
+    if same:
+        dense = np.ascontiguousarray(dense)
+        out = np.zeros((n, dense.shape[1]), dtype=dense.dtype)
+
+        def block(ab: tuple[int, int]) -> None:
+            _rows_times_dense(matrix.indptr, matrix.indices, matrix.data, dense, out[ab[0] : ab[1]], ab[0], ab[1])
+
+        if threads <= 1 or n < 1000:
+            block((0, n))
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(block, itertools.pairwise(bounds)))
+        return out
     with ThreadPoolExecutor(max_workers=threads) as pool:
         parts = list(pool.map(lambda ab: row_block(matrix, *ab) @ dense, itertools.pairwise(bounds)))
     return np.vstack(parts)

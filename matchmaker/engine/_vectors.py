@@ -114,14 +114,19 @@ def count_rows(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Any
 
 def tfidf(counts: Any, n_docs: int) -> tuple[Any, Any]:
     """scikit-learn's sublinear tf × smooth idf, l2-normalised rows (float64, like TfidfVectorizer)."""
+    idf = smooth_idf(counts, n_docs)
+    return tfidf_with(counts, idf), idf
+
+
+def tfidf_with(counts: Any, idf: Any) -> Any:
+    """Sublinear tf × the given idf, l2-normalised rows (float64; `counts` is left as it is)."""
     from sklearn.preprocessing import normalize as l2
 
-    idf = smooth_idf(counts, n_docs)
-    x = counts if counts.dtype == np.float64 else counts.astype(np.float64)  # changed in place below
+    x = counts.astype(np.float64, copy=True)
     np.log(x.data, x.data)
     x.data += 1
     x.data *= idf[x.indices]
-    return l2(x, norm="l2", copy=False), idf
+    return l2(x, norm="l2", copy=False)
 
 
 def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool = False) -> tuple[Any, TermWeights]:
