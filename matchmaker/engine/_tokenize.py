@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import os
 import re
@@ -95,6 +97,9 @@ class _RustJieba:
     def tokenize(self, text: str, HMM: bool = True) -> list[tuple[str, int, int]]:
         return self._jieba.tokenize(text, "default", HMM)
 
+    def cut(self, text: str, HMM: bool = True) -> list[str]:
+        return self._jieba.cut(text, HMM)
+
 
 def _python_jieba(lexicon: Lexicon) -> Any:
     import jieba
@@ -163,22 +168,30 @@ def _cut(tokenizer: Any, text: str) -> list[str]:
     pieces that fall strictly inside one run of Latin letters and digits are glued back together.
     Mixed dictionary terms (3d打印, igbt模块) reach outside the run and are kept as jieba cut them.
     """
-    runs = {m.start(): m.end() for m in _LATIN_RUN.finditer(text)}
-    run_of = [0] * len(text)
-    for start, end in runs.items():
-        for i in range(start, end):
-            run_of[i] = start + 1  # 0 means "not in a Latin run"
+    words = list(tokenizer.cut(text, HMM=_USE_HMM))
+    # A one-character run cannot be cut into pieces. Only the few words that start inside a longer
+    # run are looked at, found by bisecting their start offsets (a Python loop over every word was a
+    # third of tokenising).
+    runs = [m.span() for m in _LATIN_RUN.finditer(text) if m.end() - m.start() > 1]
+    if not runs:
+        return words
+    starts = list(itertools.accumulate(map(len, words), initial=0))
     pieces: list[str] = []
-    glued_until = -1
-    for word, start, end in tokenizer.tokenize(text, HMM=_USE_HMM):
-        if start < glued_until:
-            continue
-        run = run_of[start] - 1 if run_of[start] else -1
-        if run >= 0 and end <= runs[run] and (start != run or end != runs[run]) and run_of[end - 1] == run + 1:
-            pieces.append(text[run : runs[run]])
-            glued_until = runs[run]
-            continue
-        pieces.append(word)
+    done = 0  # words before this index are placed
+    for run_start, run_end in runs:
+        first = bisect.bisect_left(starts, run_start, done, len(words))
+        past = bisect.bisect_left(starts, run_end, first, len(words))
+        pieces.extend(words[done:first])
+        for j in range(first, past):
+            end = starts[j + 1]
+            if end <= run_end and (starts[j] != run_start or end != run_end):
+                # A piece strictly inside the run: the whole run instead, and no other word that
+                # starts inside it.
+                pieces.append(text[run_start:run_end])
+                break
+            pieces.append(words[j])
+        done = past
+    pieces.extend(words[done:])
     return pieces
 
 
@@ -209,6 +222,11 @@ def tokenize_normalized(text: str) -> list[str]:
         if piece is None:
             piece = pieces[raw] = _classify(raw, lexicon)
         kind, token = piece
+        if kind == _WORD:  # most pieces
+            after_number = False
+            if token:
+                out.append(token)
+            continue
         if kind == _SPACE:
             continue
         if kind == _NUMERIC:
