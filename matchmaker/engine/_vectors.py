@@ -142,7 +142,7 @@ def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool
 def char_counts(
     texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool = False
 ) -> tuple[Any, dict[str, int]]:
-    """Character n-gram counts of `texts` (CSR, float64, sorted columns) and the vocabulary.
+    """Character n-gram counts of `texts` (CSR, integer, sorted columns) and the vocabulary.
 
     Columns in scikit-learn's order (the grams sorted as strings), as CountVectorizer gives them.
     """
@@ -152,7 +152,7 @@ def char_counts(
         from sklearn.feature_extraction.text import CountVectorizer
 
         vec = CountVectorizer(analyzer=CharAnalyzer(sizes))
-        matrix = vec.fit_transform(texts).tocsr().astype(np.float64)
+        matrix = vec.fit_transform(texts).tocsr()
         matrix.sort_indices()
         return matrix, dict(vec.vocabulary_)
     n = len(texts)
@@ -166,7 +166,7 @@ def char_counts(
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         parts = list(pool.map(lambda ab: grams.count(*ab), chunks))
     codes = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int32)
-    counts = np.concatenate([p[2] for p in parts]).astype(np.float64) if parts else np.zeros(0)
+    counts = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int32)
     used = np.flatnonzero(np.bincount(codes, minlength=grams.width))
     column = np.zeros(grams.width, dtype=np.int32)
     column[used] = np.arange(len(used), dtype=np.int32)
@@ -179,7 +179,34 @@ def char_counts(
 
 
 @numba.njit(cache=True, nogil=True)
-def _count_grams(
+def _count_codes(codes: Any, bounds: Any, seen: Any, lengths: Any, distinct: Any, counts: Any) -> int:
+    """Distinct codes (sorted) and their counts of each document codes[bounds[d]:bounds[d + 1]].
+
+    Written one document after another into `distinct` and `counts`; `lengths[d]` is how many
+    the document has. `seen` (zeroed, one slot per code) counts a document's codes and is zeroed
+    again, so only the distinct codes are sorted — a few hundred numbers that stay in cache.
+    (Sorting all of a chunk's (document, code) keys at once was most of the counting time, and
+    SciPy's sum_duplicates + sort_indices most of the word matrix's.) Returns how many were written.
+    """
+    written = 0
+    for d in range(bounds.shape[0] - 1):
+        first = written
+        for p in range(bounds[d], bounds[d + 1]):
+            code = codes[p]
+            if seen[code] == 0:
+                distinct[written] = code
+                written += 1
+            seen[code] += 1
+        distinct[first:written].sort()
+        for i in range(first, written):
+            counts[i] = seen[distinct[i]]
+            seen[distinct[i]] = 0
+        lengths[d] = written - first
+    return written
+
+
+@numba.njit(cache=True, nogil=True)
+def _gram_codes(
     cps: Any,
     han: Any,
     char_id: Any,
@@ -193,49 +220,40 @@ def _count_grams(
     stride: int,
     unigrams: bool,
     bigrams: bool,
-    seen: Any,
-    lengths: Any,
     codes: Any,
-    counts: Any,
-) -> int:
-    """Distinct gram codes (sorted) and their counts of documents first..last-1, one after another.
-
-    `seen` (zeroed, one slot per code) counts a document's grams and is zeroed again; only the
-    distinct codes are sorted, a few hundred numbers that stay in cache. Sorting all of a chunk's
-    (document, code) keys at once was most of the counting time.
-    """
-    written = 0
+    bounds: Any,
+) -> None:
+    """The gram codes of documents first..last-1 into `codes`, document d's at bounds[d - first]:."""
+    m = 0
     for d in range(first, last):
+        bounds[d - first] = m
         lo, hi = starts[d], starts[d + 1] - 1
-        distinct = written
         for p in range(lo, hi):
             if not han[p]:
                 continue
             code = base + char_id[cps[p]] * stride
             if unigrams:
-                if seen[code] == 0:
-                    codes[written] = code
-                    written += 1
-                seen[code] += 1
+                codes[m] = code
+                m += 1
             if bigrams and p + 1 < hi and han[p + 1]:
-                pair = code + char_id[cps[p + 1]] + 1
-                if seen[pair] == 0:
-                    codes[written] = pair
-                    written += 1
-                seen[pair] += 1
+                codes[m] = code + char_id[cps[p + 1]] + 1
+                m += 1
         while latin_at < latin_pos.shape[0] and latin_pos[latin_at] < hi:
-            code = latin_code[latin_at]
-            if seen[code] == 0:
-                codes[written] = code
-                written += 1
-            seen[code] += 1
+            codes[m] = latin_code[latin_at]
+            m += 1
             latin_at += 1
-        codes[distinct:written].sort()
-        for i in range(distinct, written):
-            counts[i] = seen[codes[i]]
-            seen[codes[i]] = 0
-        lengths[d - first] = written - distinct
-    return written
+    bounds[last - first] = m
+
+
+def count_codes(codes: Any, bounds: Any, width: int) -> tuple[Any, Any, Any]:
+    """(distinct codes per document, codes, counts): `codes` of documents split at `bounds`, each
+    document's codes counted and sorted (codes below `width`)."""
+    n = len(bounds) - 1
+    lengths = np.zeros(n, dtype=np.int64)
+    distinct = np.empty(len(codes), dtype=np.int32)
+    counts = np.empty(len(codes), dtype=np.int32)
+    written = _count_codes(codes, bounds, np.zeros(width, dtype=np.int32), lengths, distinct, counts)
+    return lengths, distinct[:written], counts[:written]
 
 
 class _CharGrams:
@@ -267,13 +285,11 @@ class _CharGrams:
     def count(self, first: int, last: int) -> tuple[Any, Any, Any]:
         """(distinct grams per document, codes, counts) of documents first..last-1, codes sorted per document."""
         lo, hi = int(self.starts[first]), int(self.starts[last]) - 1
-        lengths = np.zeros(last - first, dtype=np.int64)
         # Each position starts at most one character and one pair; Latin words come on top.
         a, b = np.searchsorted(self.latin_pos, [lo, max(lo, hi)])
-        bound = 2 * max(0, hi - lo) + int(b - a)
-        codes = np.empty(bound, dtype=np.int32)
-        counts = np.empty(bound, dtype=np.int32)
-        written = _count_grams(
+        codes = np.empty(2 * max(0, hi - lo) + int(b - a), dtype=np.int32)
+        bounds = np.zeros(last - first + 1, dtype=np.int64)
+        _gram_codes(
             self.cps,
             self.han,
             self.char_id,
@@ -287,12 +303,10 @@ class _CharGrams:
             self.stride,
             1 in self.sizes,
             2 in self.sizes,
-            np.zeros(self.width, dtype=np.int32),
-            lengths,
             codes,
-            counts,
+            bounds,
         )
-        return lengths, codes[:written], counts[:written]
+        return count_codes(codes, bounds, self.width)
 
     def term(self, code: int) -> str:
         if code < self.base:
@@ -310,13 +324,15 @@ def word_tfidf(docs: Sequence[Sequence[str]]) -> tuple[Any, TermWeights]:
     # token: ten million tokens at 100 000 outcomes.
     terms = sorted(dict.fromkeys(itertools.chain.from_iterable(docs)))
     vocabulary = {t: j for j, t in enumerate(terms)}
-    indices = np.fromiter(map(vocabulary.__getitem__, itertools.chain.from_iterable(docs)), dtype=np.int64)
-    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)), out=indptr[1:])
+    tokens = np.fromiter(map(vocabulary.__getitem__, itertools.chain.from_iterable(docs)), dtype=np.int32)
+    bounds = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)), out=bounds[1:])
     n = len(docs)
-    counts = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, len(vocabulary)))
-    counts.sum_duplicates()
-    counts.sort_indices()
+    lengths, columns, per_doc = count_codes(tokens, bounds, len(vocabulary))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    counts = csr_matrix((per_doc, columns, indptr), shape=(n, len(vocabulary)))
+    counts.has_sorted_indices = True
     matrix, idf = tfidf(counts, n)
     return matrix, TermWeights(vocabulary, idf)
 
