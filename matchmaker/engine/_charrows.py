@@ -21,13 +21,13 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numba
 import numpy as np
 
 from ._growable import GrowableRows
+from ._jit import compiled
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _rows_dot(indptr: Any, indices: Any, data: Any, levels: Any, query: Any, rows: Any, norms: Any) -> Any:
     """Cosine of each row in `rows` with the dense, idf-scaled `query` (float32, row order kept)."""
     out = np.empty(rows.shape[0], dtype=np.float32)
@@ -42,7 +42,7 @@ def _rows_dot(indptr: Any, indices: Any, data: Any, levels: Any, query: Any, row
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _block_dot(indptr: Any, indices: Any, data: Any, levels: Any, dense: Any, start: int, stop: int, out: Any) -> None:
     """out[i - start] = unscaled row i @ dense, for rows start:stop (dense: vocabulary × k, float32)."""
     k = dense.shape[1]
@@ -54,7 +54,7 @@ def _block_dot(indptr: Any, indices: Any, data: Any, levels: Any, dense: Any, st
                 out[i - start, c] += level * dense[j, c]
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _tfidf_block_dot(
     indptr: Any, indices: Any, data: Any, levels: Any, idf: Any, dense: Any, out: Any, start: int, stop: int
 ) -> None:
@@ -79,7 +79,7 @@ def _tfidf_block_dot(
                 row[c] += value * source[c]
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _row_norms(indptr: Any, indices: Any, data: Any, levels: Any, idf: Any) -> Any:
     """l2 norm of each row's weights (1 + ln tf) · idf, summed in float64, at least 1e-12, as float32."""
     n = indptr.shape[0] - 1

@@ -15,11 +15,12 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numba
 import numpy as np
 
+from ._jit import compiled
 
-@numba.njit(cache=True, nogil=True)
+
+@compiled
 def _rows_times_dense(indptr: Any, indices: Any, data: Any, dense: Any, out: Any, start: int, stop: int) -> None:
     """out[i - start] += row i @ dense for rows start:stop, summed in SciPy's order (the same floats)."""
     k = dense.shape[1]

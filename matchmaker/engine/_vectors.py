@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-import numba
 import numpy as np
 
+from ._jit import compiled
 from ._normalize import normalize
 from ._tokenize import CharAnalyzer, char_ngrams
 
@@ -178,7 +178,7 @@ def char_counts(
     return matrix, {grams.term(int(code)): j for j, code in enumerate(used)}
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _count_codes(codes: Any, bounds: Any, seen: Any, lengths: Any, distinct: Any, counts: Any) -> int:
     """Distinct codes (sorted) and their counts of each document codes[bounds[d]:bounds[d + 1]].
 
@@ -205,7 +205,7 @@ def _count_codes(codes: Any, bounds: Any, seen: Any, lengths: Any, distinct: Any
     return written
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _gram_codes(
     cps: Any,
     han: Any,

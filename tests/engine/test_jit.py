@@ -1,0 +1,29 @@
+"""The compiled loops work where numba cannot write its cache, too."""
+
+import numba
+import numpy as np
+
+from matchmaker.engine import _jit
+
+
+def _add_one(values):
+    out = np.empty_like(values)
+    for i in range(values.shape[0]):
+        out[i] = values[i] + 1
+    return out
+
+
+def test_a_loop_compiles_without_a_writable_cache(monkeypatch):
+    real = numba.njit
+    asked = []
+
+    def no_cache_location(*args, **kwargs):
+        asked.append(kwargs.get("cache", False))
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function '_add_one': no locator available for file 'x.py'")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_jit.numba, "njit", no_cache_location)
+    add_one = _jit.compiled(_add_one)
+    assert asked == [True, False]  # tried the cache first, then compiled without it
+    assert add_one(np.array([1, 2], dtype=np.int64)).tolist() == [2, 3]
