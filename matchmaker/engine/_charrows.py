@@ -102,16 +102,6 @@ def _on_every_core(block: Any, rows: int) -> None:
         list(pool.map(block, itertools.pairwise(bounds)))
 
 
-def load_kernels() -> None:
-    """Compile the loops (or load them from numba's on-disk cache, about 0.25 s) before a first query needs them."""
-    indptr, indices, data = np.array([0, 1], dtype=np.int32), np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.uint8)
-    levels, one = np.ones(256, dtype=np.float32), np.ones(1, dtype=np.float32)
-    _rows_dot(indptr, indices, data, levels, one, np.zeros(1, dtype=np.int64), one)
-    _block_dot(
-        indptr, indices, data, levels, np.ones((1, 1), dtype=np.float32), 0, 1, np.zeros((1, 1), dtype=np.float32)
-    )
-
-
 class CharRows:
     """Counts (CSR, uint8 or uint16), idf per column and l2 norm per row of the character part."""
 

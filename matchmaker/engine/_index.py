@@ -16,6 +16,7 @@ from ._charrows import CharRows
 from ._docs import NeedDoc, OutcomeDoc, doc_tokens, prepare_many
 from ._explain import Explanation, TermWeight, find_spans
 from ._growable import GrowableRows
+from ._jit import compiled
 from ._lexicon import Lexicon
 from ._normalize import normalize
 from ._settings import MatchSettings
@@ -452,9 +453,10 @@ class _Index(ABC):
             return scores
         csc = self._word_csc
         covered = csc.shape[0]
-        # SciPy gathers the query terms' postings and sums them in C: 2.8 -> 1.0 ms a query at
-        # 106,000 outcomes against concatenating the postings and a bincount in NumPy.
-        scores[:covered] = csc[:, cols] @ vals.astype(np.float32)
+        # The query terms' postings summed in one compiled pass (a median 426,000 postings a need at
+        # 106,000 outcomes): 1.0 → 0.7 ms against SciPy gathering the columns first, and 2.8 ms
+        # for concatenating the postings and a bincount in NumPy. Same sums in the same order.
+        _add_postings(csc.indptr, csc.indices, csc.data, cols, vals.astype(np.float32), scores)
         if covered < n:  # rows added since the postings were built
             dense = np.zeros(self._word.shape[1], dtype=np.float32)
             dense[cols] = vals
@@ -740,6 +742,16 @@ def _surfaces(lexicon: Lexicon) -> dict[str, set[str]]:
     return cached
 
 
+@compiled
+def _add_postings(indptr: Any, indices: Any, data: Any, cols: Any, vals: Any, scores: Any) -> None:
+    """scores[row] += weight · vals[c] for every posting (row, weight) of each column cols[c]."""
+    for c in range(cols.shape[0]):
+        j = cols[c]
+        v = vals[c]
+        for p in range(indptr[j], indptr[j + 1]):
+            scores[indices[p]] += data[p] * v
+
+
 def _dots_with_rows(matrix: Any, rows: Any) -> Any:
     """``matrix @ rows.T`` as a dense float32 array (rows: a few new documents).
 
@@ -825,3 +837,15 @@ class NeedIndex(_Index):
 
     def _query(self, doc: OutcomeDoc) -> _Query:
         return _outcome_query(doc, self.settings)
+
+
+def warm_kernels() -> None:
+    """Load the compiled loops a query and an add use (from numba's cache, or compile them) by
+    building, querying and growing a three-row index, so a worker's first task does not pay it."""
+    outcomes = [
+        OutcomeDoc(id=i, title=title, abstract="预热 warm-up 預熱 " + title)
+        for i, title in enumerate(("碳化硅功率器件", "铝合金焊接", "石墨烯导热膜"))
+    ]
+    index = OutcomeIndex.build(outcomes[:2])
+    index.add(outcomes[2:])
+    index.rank(NeedDoc(id="warm-up", title="碳化硅焊接", description="预热"), k=1)

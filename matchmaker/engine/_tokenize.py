@@ -144,12 +144,10 @@ def _ready() -> _State:
 
 def warm_up() -> None:
     """Build jieba and OpenCC and load the scoring loops now (about a second) instead of on the first request."""
-    from ._charrows import load_kernels
-    from ._vectors import char_counts
+    from ._index import warm_kernels
 
     tokenize("预热 warm-up 預熱")
-    load_kernels()
-    char_counts(["预热 warm-up"], (1, 2), normalized=True)
+    warm_kernels()
 
 
 def _keep(token: str, stopwords: frozenset[str]) -> bool:
