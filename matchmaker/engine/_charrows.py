@@ -6,8 +6,8 @@ outcomes the float32 weights were 133 MB of a 254 MB matrix (33 M non-zeros); on
 per non-zero takes 33 MB. A query multiplies only its 2,000 candidate rows (about 0.6 M
 non-zeros), and the idf is folded into the query vector.
 
-The products run in two small compiled loops (numba) that read each count once and look its
-(1 + ln tf) up in a 256-entry table: with SciPy the candidate rows were first copied out, then
+The products run in small compiled loops (numba, `_jit.py`) that read each count once and look
+its (1 + ln tf) up in a 256-entry table: with SciPy the candidate rows were first copied out, then
 turned into weights, then multiplied — three passes over memory where one suffices (3.0 → 1.8 ms
 a query at 106,000 outcomes, the same float32 sums in the same order, so the same scores).
 Counts above the dtype's maximum (255; 65,535 once a build sees a larger count) can only come
@@ -16,15 +16,12 @@ from rows added after the build and are clipped.
 
 from __future__ import annotations
 
-import itertools
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from ._growable import GrowableRows
-from ._jit import compiled
+from ._jit import compiled, on_every_core
 
 
 @compiled
@@ -44,7 +41,7 @@ def _rows_dot(indptr: Any, indices: Any, data: Any, levels: Any, query: Any, row
 
 @compiled
 def _block_dot(indptr: Any, indices: Any, data: Any, levels: Any, dense: Any, start: int, stop: int, out: Any) -> None:
-    """out[i - start] = unscaled row i @ dense, for rows start:stop (dense: vocabulary × k, float32)."""
+    """out[i - start] += unscaled row i @ dense, for rows start:stop (dense: vocabulary × k, float32)."""
     k = dense.shape[1]
     for i in range(start, stop):
         for p in range(indptr[i], indptr[i + 1]):
@@ -91,15 +88,6 @@ def _row_norms(indptr: Any, indices: Any, data: Any, levels: Any, idf: Any) -> A
             squares += w * w
         out[i] = max(np.sqrt(squares), 1e-12)
     return out
-
-
-def _on_every_core(block: Any, rows: int) -> None:
-    """Call ``block((start, stop))`` over row ranges on every core (the loops release the GIL); more
-    ranges than threads because rows differ in length."""
-    threads = os.cpu_count() or 1
-    bounds = np.linspace(0, rows, 4 * threads + 1).astype(np.int64).tolist()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(block, itertools.pairwise(bounds)))
 
 
 class CharRows:
@@ -175,7 +163,7 @@ class CharRows:
             start, stop = bounds
             _block_dot(counts.indptr, counts.indices, counts.data, self.levels, scaled, start, stop, out[start:stop])
 
-        _on_every_core(block, rows)
+        on_every_core(block, rows)
         return out / self.norms[:rows, None]
 
     def tfidf_dot(self, dense: Any, idf: Any) -> Any:
@@ -201,7 +189,7 @@ class CharRows:
                 counts.indptr, counts.indices, counts.data, levels, idf, dense, out[start:stop], start, stop
             )
 
-        _on_every_core(block, n)
+        on_every_core(block, n)
         return out
 
     def _clipped(self, counts: Any) -> Any:

@@ -291,7 +291,7 @@ class _Index(ABC):
             self._word_csc = self._word.tocsc()
             self._fit_lsa(counts)
 
-    def _fit_lsa(self, char_counts: Any) -> None:
+    def _fit_lsa(self, counts: Any) -> None:
         from scipy.sparse import hstack
 
         s = self.settings
@@ -306,7 +306,7 @@ class _Index(ABC):
         rows = slice(None) if n <= s.lsa_fit_sample else np.linspace(0, n - 1, s.lsa_fit_sample).astype(np.int64)
         # The character weights are made for the sample only; every row is projected from its counts.
         idf = self._char_vec.idf_
-        char = tfidf_with(char_counts[rows], idf).astype(np.float32)
+        char = tfidf_with(counts[rows], idf).astype(np.float32)
         sigma, components = truncated_svd(hstack([self._word[rows], char]).tocsr(), dims)
         words = self._word.shape[1]
         embedded = threaded_matmul(self._word, components[:, :words].T) + self._char.tfidf_dot(
@@ -516,11 +516,12 @@ class _Index(ABC):
             kth = np.partition(text[top], len(top) - need)[len(top) - need]
             top = top[text[top] * hi >= kth * lo]
         top = top[lexical[top] > 0.0]  # no shared word or character: nothing to explain, never a proposal
-        fits = self._fit_parts(query, cand[top])
+        rows = cand[top]
+        fits = self._fit_parts(query, rows)
         final = np.clip(text[top].astype(np.float64) * fits[4], 0.0, 1.0)
         # (score, row, position among the candidates, structured parts); the parts dicts are made
         # for the k proposals only.
-        scored = list(zip(final.tolist(), cand[top].tolist(), top.tolist(), fits.T.tolist(), strict=True))
+        scored = list(zip(final.tolist(), rows.tolist(), top.tolist(), fits.T.tolist(), strict=True))
         # Ties broken by index order keep rankings reproducible across runs.
         scored.sort(key=lambda item: (-item[0], item[1]))
 

@@ -1,4 +1,5 @@
-"""The decorator of the engine's compiled loops: numba, cached on disk where a cache can be written.
+"""The engine's compiled loops: their decorator (numba, cached on disk where a cache can be written)
+and the runner that spreads one over row ranges on every core.
 
 numba keeps compiled loops beside the module (``__pycache__``) or in the user's cache directory
 (``NUMBA_CACHE_DIR`` moves it), so a process loads them in milliseconds instead of compiling them
@@ -8,10 +9,14 @@ for about a second. When neither place is writable (a read-only install without 
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import numba
+import numpy as np
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,3 +27,15 @@ def compiled(fn: F) -> F:
         return numba.njit(cache=True, nogil=True)(fn)  # type: ignore[return-value]
     except RuntimeError:  # "cannot cache function ...: no locator available"
         return numba.njit(nogil=True)(fn)  # type: ignore[return-value]
+
+
+def on_every_core(block: Callable[[tuple[int, int]], Any], rows: int, threads: int | None = None) -> None:
+    """Call ``block((start, stop))`` over row ranges of `rows` on every core (the loops release the
+    GIL); more ranges than threads, because rows differ in length and equal counts are not equal work."""
+    threads = threads or os.cpu_count() or 1
+    bounds = np.linspace(0, rows, 4 * threads + 1).astype(np.int64).tolist()
+    if threads <= 1:
+        block((0, rows))
+        return
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(block, itertools.pairwise(bounds)))

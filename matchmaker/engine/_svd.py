@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._jit import compiled
+from ._jit import compiled, on_every_core
 
 
 @compiled
@@ -45,8 +45,6 @@ def threaded_matmul(matrix: Any, dense: Any, threads: int | None = None) -> Any:
     same = matrix.dtype == dense.dtype and dense.dtype in (np.float32, np.float64)
     if not same and (threads <= 1 or n < 1000):
         return np.asarray(matrix @ dense)
-    # More chunks than threads: rows differ in length, so equal row counts are not equal work.
-    bounds = np.linspace(0, n, 4 * threads + 1).astype(np.int64).tolist()
     if same:
         dense = np.ascontiguousarray(dense)
         out = np.zeros((n, dense.shape[1]), dtype=dense.dtype)
@@ -54,12 +52,10 @@ def threaded_matmul(matrix: Any, dense: Any, threads: int | None = None) -> Any:
         def block(ab: tuple[int, int]) -> None:
             _rows_times_dense(matrix.indptr, matrix.indices, matrix.data, dense, out[ab[0] : ab[1]], ab[0], ab[1])
 
-        if threads <= 1 or n < 1000:
-            block((0, n))
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(block, itertools.pairwise(bounds)))
+        on_every_core(block, n, 1 if n < 1000 else threads)
         return out
+    # More chunks than threads: rows differ in length, so equal row counts are not equal work.
+    bounds = np.linspace(0, n, 4 * threads + 1).astype(np.int64).tolist()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         parts = list(pool.map(lambda ab: row_block(matrix, *ab) @ dense, itertools.pairwise(bounds)))
     return np.vstack(parts)
