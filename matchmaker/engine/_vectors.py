@@ -5,7 +5,7 @@ sublinear_tf=True)`` — same vocabulary order, same weights — but counts the 
 arrays, a chunk of documents per core in a compiled loop (numba), instead of one Python string per
 n-gram. On 106,000 abstracts on a slow 2-core machine: counting all texts in one array took
 12–14 s, sorting each chunk's keys with NumPy 5–7 s, the loop that counts each document's grams in
-a table and sorts only the distinct ones 3.5–4.5 s (most of what is left: joining and encoding the
+a table and sorts only the distinct ones 3–4.5 s (most of what is left: joining and encoding the
 texts, finding Latin words, assembling the matrix). Other n-gram sizes fall back to scikit-learn.
 """
 

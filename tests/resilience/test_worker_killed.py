@@ -126,7 +126,11 @@ def test_a_worker_killed_during_rematch_all_leaves_every_pairing_once(market, pr
     a, b = _workers(url, mode)
     with a as victim, b, publishing_to(url):
         procs.wait_ready(*names)
-        tasks.rematch_all.delay(shard_size=4)
+        # Two shards of ten: a shard whose worker has the index loaded runs about 0.3 s (30 ms a
+        # need), leaving a quarter of a second after its first write for the kill, which is polled
+        # every 20 ms. A shard of four ended about 90 ms after its first write, and once in CI the
+        # kill came after it (no WorkerLostError).
+        tasks.rematch_all.delay(shard_size=10)
         # Kill a while it is inside a shard: it took one, and that shard has begun writing.
         caught = live.wait_for(
             lambda: bool(_in_flight(names[0], task)) and Need.objects.exclude(last_matched_at=None).exists(),
