@@ -7,7 +7,7 @@ per non-zero takes 33 MB. A query multiplies only its 2,000 candidate rows (abou
 non-zeros), and the idf is folded into the query vector.
 
 The products run in small compiled loops (numba, `_jit.py`) that read each count once and look
-its (1 + ln tf) up in a 256-entry table: with SciPy the candidate rows were first copied out, then
+its (1 + ln tf) up in a table: with SciPy the candidate rows were first copied out, then
 turned into weights, then multiplied — three passes over memory where one suffices (3.0 → 1.8 ms
 a query at 106,000 outcomes, the same float32 sums in the same order, so the same scores).
 Counts above the dtype's maximum (255; 65,535 once a build sees a larger count) can only come
@@ -37,18 +37,6 @@ def _rows_dot(indptr: Any, indices: Any, data: Any, levels: Any, query: Any, row
             acc += levels[data[p]] * query[indices[p]]
         out[r] = acc / norms[i]
     return out
-
-
-@compiled
-def _block_dot(indptr: Any, indices: Any, data: Any, levels: Any, dense: Any, start: int, stop: int, out: Any) -> None:
-    """out[i - start] += unscaled row i @ dense, for rows start:stop (dense: vocabulary × k, float32)."""
-    k = dense.shape[1]
-    for i in range(start, stop):
-        for p in range(indptr[i], indptr[i + 1]):
-            level = levels[data[p]]
-            j = indices[p]
-            for c in range(k):
-                out[i - start, c] += level * dense[j, c]
 
 
 @compiled
@@ -153,24 +141,12 @@ class CharRows:
         data /= np.repeat(self._norms(counts), np.diff(counts.indptr))
         return csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
-    def dots(self, others: Any, rows: int) -> Any:
-        """``X[:rows] @ others.T`` (dense float32) for l2-normalised TF-IDF rows `others`."""
-        scaled = np.ascontiguousarray(others.multiply(self.idf[None, :]).tocsr().T.toarray(), dtype=np.float32)
-        out = np.zeros((rows, scaled.shape[1]), dtype=np.float32)
-        counts = self.counts
+    def tfidf_dot(self, dense: Any, idf: Any, rows: int | None = None) -> Any:
+        """``W[:rows] @ dense`` (float32) for W the build's float32 TF-IDF rows under the float64 `idf`.
 
-        def block(bounds: tuple[int, int]) -> None:
-            start, stop = bounds
-            _block_dot(counts.indptr, counts.indices, counts.data, self.levels, scaled, start, stop, out[start:stop])
-
-        on_every_core(block, rows)
-        return out / self.norms[:rows, None]
-
-    def tfidf_dot(self, dense: Any, idf: Any) -> Any:
-        """``W @ dense`` (float32) for W the build's float32 TF-IDF rows under the float64 `idf`.
-
-        The projection of every row onto the LSA components: computed from the counts, the
-        106,000 × vocabulary weight matrix (266 MB as float64) is never made.
+        What the LSA needs of the character part: the projection of every row onto its components
+        at a build, and a new row's dot products with the fitted rows at an add. Computed from the
+        counts: the 106,000 × vocabulary weight matrix (266 MB as float64) is never made.
         """
         # (1 + ln tf) in float64, by NumPy's log as the TF-IDF matrix had it.
         tf = np.arange(self.levels.shape[0], dtype=np.float64)
@@ -180,7 +156,7 @@ class CharRows:
         dense = np.ascontiguousarray(dense, dtype=np.float32)
         idf = np.asarray(idf, dtype=np.float64)
         counts = self.counts
-        n = counts.shape[0]
+        n = counts.shape[0] if rows is None else rows
         out = np.zeros((n, dense.shape[1]), dtype=np.float32)
 
         def block(bounds: tuple[int, int]) -> None:

@@ -365,7 +365,8 @@ class _Index(ABC):
             pieces = []
             for first in range(0, word.shape[0], _ADD_BLOCK):
                 block = slice(first, first + _ADD_BLOCK)
-                dots = _dots_with_rows(word_fitted, word[block]) + self._char.dots(char[block], fitted)
+                char_dots = self._char.tfidf_dot(char[block].T.toarray(), self._char_vec.idf_, fitted)
+                dots = _dots_with_rows(word_fitted, word[block]) + char_dots
                 pieces.append((basis[:fitted].T @ dots).T / sigma)
             embedded = np.vstack(pieces)
             self._lsa = (

@@ -90,26 +90,24 @@ def smooth_idf(counts: Any, n_docs: int) -> Any:
 
 
 def count_rows(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Any:
-    """Counts of the known terms of each document (CSR, float64, sorted columns); unknown terms dropped."""
+    """Counts of the known terms of each document (CSR, int32, sorted columns); unknown terms dropped."""
     from scipy.sparse import csr_matrix
 
-    indptr = [0]
-    cols: list[int] = []
-    vals: list[int] = []
-    for terms in docs:
-        counts: dict[int, int] = {}
-        for term in terms:
-            j = vocabulary.get(term)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        for j in sorted(counts):
-            cols.append(j)
-            vals.append(counts[j])
-        indptr.append(len(cols))
-    return csr_matrix(
-        (np.asarray(vals, dtype=np.float64), np.asarray(cols, dtype=np.int32), np.asarray(indptr)),
-        shape=(len(docs), len(vocabulary)),
-    )
+    # Terms to columns in C (map over dict.get), -1 for a term the vocabulary lacks.
+    codes = np.fromiter(map(vocabulary.get, itertools.chain.from_iterable(docs), itertools.repeat(-1)), dtype=np.int32)
+    bounds = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)), out=bounds[1:])
+    known = codes >= 0
+    if not known.all():
+        kept = np.zeros(len(codes) + 1, dtype=np.int64)
+        np.cumsum(known, out=kept[1:])
+        codes, bounds = codes[known], kept[bounds]
+    lengths, columns, counts = count_codes(codes, bounds, len(vocabulary))
+    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    matrix = csr_matrix((counts, columns, indptr), shape=(len(docs), len(vocabulary)))
+    matrix.has_sorted_indices = True
+    return matrix
 
 
 def tfidf(counts: Any, n_docs: int) -> tuple[Any, Any]:
@@ -318,22 +316,11 @@ class _CharGrams:
 
 def word_tfidf(docs: Sequence[Sequence[str]]) -> tuple[Any, TermWeights]:
     """Word TF-IDF over pre-tokenised documents (as TfidfVectorizer with sublinear tf)."""
-    from scipy.sparse import csr_matrix
-
     # Vocabulary and column lookups run in C (dict.fromkeys, map) rather than a Python loop per
     # token: ten million tokens at 100 000 outcomes.
     terms = sorted(dict.fromkeys(itertools.chain.from_iterable(docs)))
     vocabulary = {t: j for j, t in enumerate(terms)}
-    tokens = np.fromiter(map(vocabulary.__getitem__, itertools.chain.from_iterable(docs)), dtype=np.int32)
-    bounds = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)), out=bounds[1:])
-    n = len(docs)
-    lengths, columns, per_doc = count_codes(tokens, bounds, len(vocabulary))
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    counts = csr_matrix((per_doc, columns, indptr), shape=(n, len(vocabulary)))
-    counts.has_sorted_indices = True
-    matrix, idf = tfidf(counts, n)
+    matrix, idf = tfidf(count_rows(docs, vocabulary), len(docs))
     return matrix, TermWeights(vocabulary, idf)
 
 
