@@ -19,6 +19,11 @@ from random outcomes). Every figure is the median over --repeat runs, with min�
   preview_api_p50_ms     POST /api/v1/match/preview/ through Django's test client with the big index
   baseline               the plain pipeline (jieba.lcut + TfidfVectorizer + full sparse product): build_raw_s,
                          query_p50_ms, rematch_s
+  quality                nDCG@10, Recall@20 and MRR of the engine's top 20 (abstention off) against the
+                         corpus's own judgements: for the synthetic corpus, the outcomes written from the
+                         need's topic; for FILE.jsonl, the outcome the need was cut from. The dev benchmark
+                         (`python -m matchmaker.evaluate`) is smaller than a query's candidate pool, so
+                         what only acts at scale is judged with these.
 
 `--no-django` skips the last two (they are then null). The engine part imports no Django.
 """
@@ -44,6 +49,7 @@ import numpy as np
 from matchmaker.engine import NeedDoc, OutcomeDoc, OutcomeIndex, warm_up
 from matchmaker.engine._docs import prepare_many
 from matchmaker.engine._lexicon import DATA_DIR
+from matchmaker.evaluate import Qrels, ranking_metrics
 
 KEYS = (
     "build_raw_s",
@@ -113,6 +119,7 @@ class _Generator:
         self.cum = list(np.cumsum([1.0 / (r + 1) ** 1.05 for r in range(len(self.vocab))]))
         n_topics = max(20, n_outcomes // 40)
         self.topics = [self._zipf_terms(14) for _ in range(n_topics)]
+        self.labels: dict[int | str, int] = {}  # document id → number of the topic it was written from
         import opencc
 
         self.to_traditional = opencc.OpenCC("s2twp")
@@ -131,6 +138,12 @@ class _Generator:
                     hi = mid
             out.append(self.vocab[lo])
         return out
+
+    def _topic(self, doc_id: int | str) -> list[str]:
+        # randrange draws exactly what choice() drew before, so seeded corpora are unchanged.
+        number = self.rng.randrange(len(self.topics))
+        self.labels[doc_id] = number
+        return self.topics[number]
 
     def _term(self, topic: list[str]) -> str:
         return self.rng.choice(topic) if self.rng.random() < 0.7 else self._zipf_terms(1)[0]
@@ -153,7 +166,7 @@ class _Generator:
 
     def outcome(self, i: int) -> OutcomeDoc:
         r = self.rng
-        topic = r.choice(self.topics)
+        topic = self._topic(i)
         length = r.randint(200, 400)
         parts: list[str] = []
         while sum(map(len, parts)) < length:
@@ -173,7 +186,7 @@ class _Generator:
 
     def need(self, i: int) -> NeedDoc:
         r = self.rng
-        topic = r.choice(self.topics)
+        topic = self._topic(f"need-{i}")
         text = "".join(self._fill(r.choice(_NEED_SENTENCES), topic) for _ in range(r.randint(3, 6)))
         return NeedDoc(
             id=f"need-{i}",
@@ -188,12 +201,28 @@ class _Generator:
 
 def synthetic_corpus(n_outcomes: int, n_needs: int, seed: int = 7) -> tuple[list[OutcomeDoc], list[NeedDoc]]:
     """A reproducible synthetic corpus of `n_outcomes` outcomes and `n_needs` needs."""
+    outcomes, needs, _ = labelled_synthetic_corpus(n_outcomes, n_needs, seed)
+    return outcomes, needs
+
+
+Corpus = tuple[list[OutcomeDoc], list[NeedDoc], Qrels]
+
+
+def labelled_synthetic_corpus(n_outcomes: int, n_needs: int, seed: int = 7) -> Corpus:
+    """`synthetic_corpus` with relevance judgements: every outcome written from a need's topic is
+    relevant to it (grade 1; about 40 a topic, so Recall@20 cannot pass 0.5)."""
     gen = _Generator(seed, n_outcomes)
-    return [gen.outcome(i) for i in range(n_outcomes)], [gen.need(i) for i in range(n_needs)]
+    outcomes = [gen.outcome(i) for i in range(n_outcomes)]
+    needs = [gen.need(i) for i in range(n_needs)]
+    by_topic: dict[int, dict[str, int]] = {}
+    for outcome in outcomes:
+        by_topic.setdefault(gen.labels[outcome.id], {})[str(outcome.id)] = 1
+    return outcomes, needs, {str(need.id): by_topic.get(gen.labels[need.id], {}) for need in needs}
 
 
-def file_corpus(path: Path, n_outcomes: int, n_needs: int, seed: int = 7) -> tuple[list[OutcomeDoc], list[NeedDoc]]:
-    """Outcomes from a JSONL file of {"title", "abstract"}; needs cut from random outcomes' text."""
+def file_corpus(path: Path, n_outcomes: int, n_needs: int, seed: int = 7) -> Corpus:
+    """Outcomes from a JSONL file of {"title", "abstract"}; needs cut from random outcomes' text, each
+    judged relevant to the outcome it was cut from only."""
     rows: list[dict[str, Any]] = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
@@ -207,12 +236,14 @@ def file_corpus(path: Path, n_outcomes: int, n_needs: int, seed: int = 7) -> tup
     ]
     rng = random.Random(seed)
     needs = []
+    qrels: Qrels = {}
     for i in range(n_needs):
         source = rng.choice(outcomes)
         clauses = [c for c in re.split(r"[，。；,.;]", source.abstract) if len(c) > 6]
         picked = rng.sample(clauses, min(2, len(clauses))) if clauses else [source.title]
         needs.append(NeedDoc(id=f"need-{i}", title=source.title[:12], description="，".join(picked) + "。"))
-    return outcomes, needs
+        qrels[f"need-{i}"] = {str(source.id): 1}
+    return outcomes, needs, qrels
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -333,6 +364,14 @@ def engine_run(
         index,
         tokens,
     )
+
+
+def ranking_quality(index: OutcomeIndex, needs: Sequence[NeedDoc], qrels: Qrels) -> dict[str, float]:
+    """nDCG@10, Recall@20 and MRR of the engine's top 20 against the corpus's own judgements: the
+    dev benchmark is smaller than a query's candidate pool, so what only matters at scale (the pool,
+    pruning) is judged here."""
+    runs = {str(need.id): [str(p.id) for p in index.rank(need, k=20, abstain=False).proposals] for need in needs}
+    return ranking_metrics(runs, qrels)
 
 
 def _jieba_list(text: str) -> list[str]:
@@ -570,9 +609,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     if args.corpus:
-        outcomes, needs = file_corpus(args.corpus, args.outcomes, args.needs, args.seed)
+        outcomes, needs, qrels = file_corpus(args.corpus, args.outcomes, args.needs, args.seed)
     else:
-        outcomes, needs = synthetic_corpus(args.outcomes, args.needs, args.seed)
+        outcomes, needs, qrels = labelled_synthetic_corpus(args.outcomes, args.needs, args.seed)
     chars = [len(o.title) + len(o.abstract) for o in outcomes]
     print(
         f"corpus: {len(outcomes)} outcomes ({statistics.mean(chars):.0f} characters on average), {len(needs)} needs; "
@@ -582,8 +621,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     warm_up()
     runs: dict[str, list[float]] = {key: [] for key in KEYS}
     base: dict[str, list[float]] = {key: [] for key in BASELINE_KEYS}
+    quality: dict[str, float] = {}
     for r in range(args.repeat):
         figures, index, tokens = engine_run(outcomes, needs)
+        if not quality:
+            quality = ranking_quality(index, needs, qrels)
+            print(
+                "quality at this scale (abstention off): nDCG@10 {ndcg10:.4f} · Recall@20 {recall20:.4f} · "
+                "MRR {mrr:.4f} over {queries} needs".format(**quality),
+                file=sys.stderr,
+            )
         del index
         for key, value in figures.items():
             runs[key].append(value)
@@ -612,6 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         result: dict[str, Any] = {key: value(summary[key]) for key in KEYS}
         result["baseline"] = {key: value(base_summary[key]) for key in BASELINE_KEYS}
+        result["quality"] = {key: round(v, 4) for key, v in quality.items()}
         print(json.dumps(result, sort_keys=True))
     return 0
 

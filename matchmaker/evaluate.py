@@ -89,7 +89,8 @@ def reciprocal_rank(ranked: Sequence[str], grades: dict[str, int]) -> float:
     return 0.0
 
 
-def _metrics(runs: dict[str, list[str]], qrels: Qrels) -> dict[str, float]:
+def ranking_metrics(runs: dict[str, list[str]], qrels: Qrels) -> dict[str, float]:
+    """Mean nDCG@10, Recall@20 and MRR over the queries of `runs` that have a relevant document."""
     queries = [q for q in runs if any(g > 0 for g in qrels.get(q, {}).values())]
     if not queries:
         return {"ndcg10": 0.0, "recall20": 0.0, "mrr": 0.0, "queries": 0}
@@ -262,15 +263,15 @@ def evaluate(
 
     return {
         **extra,
-        "need_to_outcome": _metrics(ids(forward), qrels),
-        "outcome_to_need": _metrics(ids(backward), dict(reverse)),
+        "need_to_outcome": ranking_metrics(ids(forward), qrels),
+        "outcome_to_need": ranking_metrics(ids(backward), dict(reverse)),
         "abstain": {
             "orphans": orphans_abstained / len(orphans) if orphans else 0.0,
             "answerable": wrongly / len(answerable) if answerable else 0.0,
             "orphans_n": len(orphans),
             "answerable_n": len(answerable),
         },
-        "baseline": {"need_to_outcome": _metrics(baseline_runs(outcome_rows, need_rows, k), qrels)},
+        "baseline": {"need_to_outcome": ranking_metrics(baseline_runs(outcome_rows, need_rows, k), qrels)},
         "ms_per_query": {"need_to_outcome": ms_forward, "outcome_to_need": ms_backward},
         "ms_build": build_ms,
         "ms_warm_up": warm_ms,
