@@ -19,6 +19,7 @@ from ._growable import GrowableRows
 from ._jit import compiled
 from ._lexicon import Lexicon
 from ._normalize import normalize
+from ._select import best_rows
 from ._settings import MatchSettings
 from ._structured import Fields, StructuredColumns
 from ._svd import row_block, threaded_matmul, truncated_svd
@@ -472,10 +473,7 @@ class _Index(ABC):
             return np.flatnonzero(alive)
         # On a large index every row shares some character with the query, so character and LSA
         # scores are computed only for the rows that share the most words with it.
-        hits = np.flatnonzero((word > 0) & alive)
-        if len(hits) > s.candidate_pool:
-            hits = np.sort(hits[np.argpartition(-word[hits], s.candidate_pool - 1)[: s.candidate_pool]])
-        return hits
+        return best_rows(word, alive, s.candidate_pool)
 
     def _rank(self, doc: Any, k: int, abstain: bool) -> Ranking:
         s = self.settings

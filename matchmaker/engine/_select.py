@@ -1,0 +1,67 @@
+"""Choosing a query's candidate rows: the `m` best positive word scores among the live rows.
+
+NumPy's `argpartition` over a 106,000-row score vector took about 1 ms a query — a fifth of the
+whole query — for what one pass can decide: for positive float32 values the bit pattern, read as an
+integer, orders like the value, so a histogram of its top 16 bits finds the bucket that holds the
+m-th best score; a second pass collects the rows above that bucket, and only the rows inside it are
+sorted. Ties at the cut go to the lower row number, so the choice is the same on every run
+(`argpartition` left them to chance).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._jit import compiled
+
+_BUCKET_SHIFT = 16  # positive float32 bits >> 16: sign (0), exponent and 7 mantissa bits
+
+
+@compiled
+def _best_positive(scores: Any, alive: Any, m: int) -> Any:
+    bits = scores.view(np.int32)
+    hist = np.zeros(1 << (31 - _BUCKET_SHIFT), dtype=np.int32)
+    count = 0
+    for i in range(scores.shape[0]):
+        if alive[i] and scores[i] > 0:
+            hist[bits[i] >> _BUCKET_SHIFT] += 1
+            count += 1
+    if count <= m:
+        out = np.empty(count, dtype=np.int64)
+        k = 0
+        for i in range(scores.shape[0]):
+            if alive[i] and scores[i] > 0:
+                out[k] = i
+                k += 1
+        return out
+    cut = hist.shape[0] - 1
+    above = 0
+    while above + hist[cut] < m:
+        above += hist[cut]
+        cut -= 1
+    chosen = np.empty(m, dtype=np.int64)
+    at_cut = np.empty(hist[cut], dtype=np.int64)
+    k = 0
+    t = 0
+    for i in range(scores.shape[0]):
+        if alive[i] and scores[i] > 0:
+            bucket = bits[i] >> _BUCKET_SHIFT
+            if bucket > cut:
+                chosen[k] = i
+                k += 1
+            elif bucket == cut:
+                at_cut[t] = i
+                t += 1
+    # Within the bucket: best score first, the lower row first among equal scores (a stable sort of
+    # rows already in ascending order).
+    order = np.argsort(-scores[at_cut], kind="mergesort")
+    chosen[k:] = at_cut[order[: m - k]]
+    return np.sort(chosen)
+
+
+def best_rows(scores: Any, alive: Any, m: int) -> Any:
+    """Ascending row numbers of the `m` highest positive `scores` among rows where `alive` is true
+    (all of them when fewer qualify); ties at the cut go to the lower row. `scores` float32."""
+    return _best_positive(np.ascontiguousarray(scores, dtype=np.float32), alive, m)
