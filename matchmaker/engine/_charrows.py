@@ -3,13 +3,14 @@
 A row's weight for n-gram j is (1 + ln tf) · idf_j / ‖row‖ (sublinear TF-IDF, l2-normalised), so
 the row is fully described by its counts, one idf per column and one norm per row. At 106,000
 outcomes the float32 weights were 133 MB of a 254 MB matrix (33 M non-zeros); one byte of count
-per non-zero takes 33 MB. A query multiplies only its 2,000 candidate rows (about 0.6 M
+per non-zero takes 33 MB. A query multiplies only its 500 candidate rows (about 0.16 M
 non-zeros), and the idf is folded into the query vector.
 
 The products run in small compiled loops (numba, `_jit.py`) that read each count once and look
 its (1 + ln tf) up in a table: with SciPy the candidate rows were first copied out, then
 turned into weights, then multiplied — three passes over memory where one suffices (3.0 → 1.8 ms
-a query at 106,000 outcomes, the same float32 sums in the same order, so the same scores).
+a query at 106,000 outcomes with 2,000 candidates, the same float32 sums in the same order, so the
+same scores).
 Counts above the dtype's maximum (255; 65,535 once a build sees a larger count) can only come
 from rows added after the build and are clipped.
 """
@@ -27,15 +28,34 @@ from ._jit import compiled, on_every_core
 @compiled
 def _rows_dot(indptr: Any, indices: Any, data: Any, levels: Any, query: Any, rows: Any, norms: Any) -> Any:
     """Cosine of each row in `rows` with the dense, idf-scaled `query` (float32, row order kept)."""
-    out = np.empty(rows.shape[0], dtype=np.float32)
-    for r in range(rows.shape[0]):
-        i = rows[r]
-        acc = np.float32(0.0)
-        # No test for a zero query entry: the branch mispredicts on most non-zeros and cost more
-        # than the multiply it saves.
-        for p in range(indptr[i], indptr[i + 1]):
-            acc += levels[data[p]] * query[indices[p]]
-        out[r] = acc / norms[i]
+    n = rows.shape[0]
+    out = np.empty(n, dtype=np.float32)
+    # Rows are read two at a time: the candidates lie scattered over the matrix and each row is a
+    # fresh stream from memory, so two streams in flight keep the memory busier than one (0.49 →
+    # 0.40 ms for 500 candidates at 106,000 outcomes). Each row's sum keeps its own order.
+    # No test for a zero query entry: the branch mispredicts on most non-zeros and cost more
+    # than the multiply it saves.
+    for r in range(0, n - 1, 2):
+        i, j = rows[r], rows[r + 1]
+        p, q = indptr[i], indptr[j]
+        both = min(indptr[i + 1] - p, indptr[j + 1] - q)
+        a = np.float32(0.0)
+        b = np.float32(0.0)
+        for t in range(both):
+            a += levels[data[p + t]] * query[indices[p + t]]
+            b += levels[data[q + t]] * query[indices[q + t]]
+        for t in range(p + both, indptr[i + 1]):
+            a += levels[data[t]] * query[indices[t]]
+        for t in range(q + both, indptr[j + 1]):
+            b += levels[data[t]] * query[indices[t]]
+        out[r] = a / norms[i]
+        out[r + 1] = b / norms[j]
+    if n % 2:
+        i = rows[n - 1]
+        a = np.float32(0.0)
+        for t in range(indptr[i], indptr[i + 1]):
+            a += levels[data[t]] * query[indices[t]]
+        out[n - 1] = a / norms[i]
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._charrows import CharRows
-from ._docs import NeedDoc, OutcomeDoc, doc_tokens, prepare_many
+from ._docs import NeedDoc, OutcomeDoc, doc_text, doc_tokens, prepare, prepare_many
 from ._explain import Explanation, TermWeight, find_spans
 from ._growable import GrowableRows
 from ._jit import compiled
@@ -128,7 +128,7 @@ def _as_tokens(doc: Any) -> Any:
 class _Query:
     tokens: tuple[str, ...]
     title_tokens: tuple[str, ...]
-    char_text: str
+    char_text: str  # normalised
     fields: dict[str, str]  # normalised only when an explanation is asked for
     need_side: bool  # True when the query is a need (OutcomeIndex), False for an outcome
     industry_chain: str | None
@@ -137,12 +137,25 @@ class _Query:
     city: str | None
 
 
+def _tokens_and_char_text(doc: NeedDoc | OutcomeDoc, boosted: list[str] | None) -> tuple[tuple[str, ...], str]:
+    """The query's tokens and its normalised character text: `boosted` joined under a query title
+    boost; else the document text, normalised once for both (a second pass cost ~0.07 ms a query)."""
+    if boosted is not None:
+        return doc_tokens(doc), normalize("\n".join(boosted))
+    if doc.tokens is None:
+        normalized, tokens = prepare(doc)
+        return tokens, normalized
+    return doc.tokens, doc.normalized if doc.normalized is not None else normalize(doc_text(doc))
+
+
 def _need_query(need: NeedDoc, settings: MatchSettings) -> _Query:
+    boost = settings.query_title_boost
+    tokens, char_text = _tokens_and_char_text(need, [need.title] * boost + [need.description] if boost > 1 else None)
     return _Query(
-        tokens=doc_tokens(need),
+        tokens=tokens,
         # Only counted under a query title boost: skip the second jieba pass otherwise.
-        title_tokens=tuple(tokenize(need.title)) if settings.query_title_boost > 1 else (),
-        char_text="\n".join([need.title] * settings.query_title_boost + [need.description]),
+        title_tokens=tuple(tokenize(need.title)) if boost > 1 else (),
+        char_text=char_text,
         fields={"title": need.title, "description": need.description},
         need_side=True,
         industry_chain=need.industry_chain,
@@ -154,14 +167,13 @@ def _need_query(need: NeedDoc, settings: MatchSettings) -> _Query:
 
 def _outcome_query(outcome: OutcomeDoc, settings: MatchSettings) -> _Query:
     keywords = " ".join(outcome.keywords)
+    boost = settings.query_title_boost
+    boosted = [outcome.title] * boost + [outcome.abstract] + [keywords] * boost if boost > 1 else None
+    tokens, char_text = _tokens_and_char_text(outcome, boosted)
     return _Query(
-        tokens=doc_tokens(outcome),
-        title_tokens=tuple(tokenize(outcome.title)) + tuple(tokenize(keywords))
-        if settings.query_title_boost > 1
-        else (),
-        char_text="\n".join(
-            [outcome.title] * settings.query_title_boost + [outcome.abstract] + [keywords] * settings.query_title_boost
-        ),
+        tokens=tokens,
+        title_tokens=tuple(tokenize(outcome.title)) + tuple(tokenize(keywords)) if boost > 1 else (),
+        char_text=char_text,
         fields={"title": outcome.title, "abstract": outcome.abstract},
         need_side=False,
         industry_chain=outcome.industry_chain,
@@ -563,7 +575,7 @@ class _Index(ABC):
         return [self._rank(doc, k, abstain) for doc in docs]
 
     def _query_char(self, text: str) -> _SparseVector:
-        cols, vals = query_vector(char_ngrams(text, self.settings.char_ngram_sizes), self._char_vec)
+        cols, vals = query_vector(char_ngrams(text, self.settings.char_ngram_sizes, normalized=True), self._char_vec)
         return _SparseVector(cols, vals.astype(np.float32))
 
     def _fit_parts(self, query: _Query, rows: Any) -> Any:

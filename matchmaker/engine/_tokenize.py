@@ -257,13 +257,14 @@ def _classify(raw: str, lexicon: Lexicon) -> tuple[int, str]:
     return (_UNIT_LIKE if _UNIT.match(piece) or piece == "/" else _WORD), kept
 
 
-def char_ngrams(text: str, sizes: tuple[int, ...] = (1, 2)) -> list[str]:
+def char_ngrams(text: str, sizes: tuple[int, ...] = (1, 2), *, normalized: bool = False) -> list[str]:
     """Character n-grams inside runs of Han characters, and whole Latin words.
 
     These catch terms the dictionary does not know; they never cross punctuation or scripts.
+    ``normalized=True`` says `text` already is ``normalize(text)``.
     """
     grams: list[str] = []
-    for run in _CHAR_RUN.findall(normalize(text)):
+    for run in _CHAR_RUN.findall(text if normalized else normalize(text)):
         if run.isascii():
             if len(run) > 1:
                 grams.append(run)

@@ -39,6 +39,11 @@ def test_scores_rows_and_dots_equal_the_tfidf_matrix(fitted):
     scratch = np.zeros(len(vocabulary), dtype=np.float32)
     np.testing.assert_allclose(rows.scores(None, cols, vals, scratch), matrix @ q, atol=1e-6)
     np.testing.assert_allclose(rows.scores(np.array([2, 0]), cols, vals, scratch), (matrix @ q)[[2, 0]], atol=1e-6)
+    # Rows are read in pairs of unequal length, the last one alone when their number is odd.
+    for subset in ([4, 0, 2], [1], [], [3, 2, 1, 0]):
+        np.testing.assert_allclose(
+            rows.scores(np.array(subset, dtype=np.int64), cols, vals, scratch), (matrix @ q)[subset], atol=1e-6
+        )
     assert not scratch.any()
     row = rows.row(2)
     np.testing.assert_allclose([row.get(j, 0.0) for j in range(len(vocabulary))], matrix[2], atol=1e-6)
