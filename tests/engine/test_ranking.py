@@ -207,3 +207,28 @@ def test_an_added_copy_of_a_candidate_lands_where_the_candidate_is() -> None:
     ranking = index.rank(dataclasses.replace(needs[0], title=outcomes[7].title), k=300, abstain=False)
     scores = {p.id: p.score for p in ranking.proposals}
     assert scores["copy-of-7"] == pytest.approx(scores[outcomes[7].id], rel=0.01)
+
+
+def test_a_large_index_scores_only_the_candidate_pool_best_by_word_score() -> None:
+    from matchmaker import bench
+    from matchmaker.engine._select import best_rows
+    from matchmaker.engine._tokenize import active_lexicon
+
+    outcomes, needs = bench.synthetic_corpus(300, 6, seed=5)
+    whole = OutcomeIndex.build(outcomes)
+    pooled = OutcomeIndex.build(outcomes, dataclasses.replace(whole.settings, candidate_pool=40))
+    compared = 0
+    for need in needs:
+        query = pooled._query(need)
+        weights, _ = pooled._expand(pooled._query_word_weights(query), active_lexicon())
+        q = pooled._query_vector(weights)
+        pool = {pooled.ids[i] for i in best_rows(pooled._word_scores(q.indices, q.data), pooled._alive, 40)}
+        ranking = pooled.rank(need, k=20, abstain=False)
+        assert ranking.proposals and {p.id for p in ranking.proposals} <= pool
+        # Inside the pool, the same rows score as they do when every row is scored.
+        full = {p.id: p.parts["text_char"] for p in whole.rank(need, k=300, abstain=False).proposals}
+        for p in ranking.proposals:
+            if p.id in full:
+                assert p.parts["text_char"] == pytest.approx(full[p.id], abs=1e-6)
+                compared += 1
+    assert compared > 20
