@@ -69,3 +69,37 @@ def test_calibration_keeps_wrong_abstentions_within_budget() -> None:
     assert loose["topic_score"] == pytest.approx((0.58 + 0.6) / 2)
     # Without the 0.55 need, a threshold of 0.59 would look free; leave-one-out shows its cost.
     assert leave_one_out(answerable, orphans, budget=0.0) == {"orphans": pytest.approx(2 / 3), "answerable": 0.2}
+
+
+def test_distractors_join_the_outcomes_and_compete_for_the_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_bench(tmp_path)
+    weld = next(n for n in NEEDS if n.id == "n-weld")
+    # One distractor is the need's own text: it must outrank the judged outcome, judged relevant to nothing.
+    lines = [{"title": weld.title, "abstract": weld.description}, {"title": "周末野餐", "abstract": "带上面包和水果。"}]
+    (tmp_path / "others.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines))
+
+    main([str(tmp_path), "--json", "--no-baseline", "--distractors", str(tmp_path / "others.jsonl")])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+    assert result["corpus"]["outcomes"] == len(OUTCOMES) + 2
+    assert result["corpus"]["distractors"] == 2
+    assert result["baseline"] is None
+    assert result["need_to_outcome"]["mrr"] < 1.0  # n-weld's best judged outcome is now second
+
+
+def test_synthetic_distractors_come_from_the_bench_generator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_bench(tmp_path)
+    main([str(tmp_path), "--json", "--distractors", "40"])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["corpus"] == {"outcomes": len(OUTCOMES) + 40, "distractors": 40, "needs": len(NEEDS), "orphans": 1}
+    assert set(result["baseline"]["need_to_outcome"]) >= {"ndcg10", "recall20", "mrr"}
+
+
+def test_a_distractor_source_that_is_neither_a_count_nor_a_file_is_refused(tmp_path: Path) -> None:
+    _write_bench(tmp_path)
+    with pytest.raises(SystemExit, match="neither a count nor a JSONL file"):
+        main([str(tmp_path), "--distractors", str(tmp_path / "missing.jsonl")])
