@@ -60,11 +60,16 @@ class MatchSettings:
     # scored whole, as before; on a larger one, the rows that share the most words with the query
     # (found through the term → row postings). Rows sharing no word with the query were never
     # proposed on the dev bench (every answerable need shares three or more). The dev bench is
-    # smaller than the pool, so the pool was chosen at scale (`python -m matchmaker.bench` prints
-    # the quality figures): 500 against 2,000 kept the source-outcome MRR of 1,000 needs cut from
-    # 5,000 ChinaXiv abstracts (0.897 / 0.896) and raised the synthetic 106,000-outcome corpus's
-    # same-topic nDCG@10 (0.766 → 0.787), while a query scores a quarter of the rows.
-    candidate_pool: int = 500
+    # smaller than the pool, so the pool is judged with its outcomes hidden among distractors
+    # (`python -m matchmaker.evaluate ../shared/bench/dev --distractors 106000`): need→outcome nDCG@10
+    # 0.280 with 500, 0.319 with 2,000, and 0.260 / 0.283 / 0.311 / 0.331 / 0.348 / 0.350 for 500 /
+    # 1,000 / 1,500 / 2,000 / 3,000 / 4,000 in an earlier mix. The plant-floor words of a need
+    # often miss the outcome's words, so the outcome is found by its characters and LSA, which only
+    # score rows in the pool: of the judged outcomes, 77 % rank in the top 500 by word score, 87 %
+    # in the top 2,000. Needs that share their topic's words (the bench's synthetic needs, or needs
+    # cut from an outcome's own text) do as well with 500, so those measures alone mislead.
+    # Each 500 rows more cost about 0.5 ms a query at 106,000 outcomes.
+    candidate_pool: int = 2000
 
     # --- structured fit -------------------------------------------------------------------------
     # Each part is in [-1, 1] (0 when a value is missing, so missing is neutral) and multiplies the
