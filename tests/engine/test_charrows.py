@@ -69,3 +69,18 @@ def test_weighted_rows_are_the_tfidf_rows_of_their_counts(fitted):
     rows, matrix, vocabulary, _ = fitted
     weighted = rows.weighted(count_rows([char_ngrams(t) for t in TEXTS], vocabulary))
     np.testing.assert_allclose(weighted.toarray(), matrix, atol=1e-6)
+
+
+def test_many_rows_split_over_two_threads_score_exactly_as_on_one(fitted):
+    rows, matrix, vocabulary, idf = fitted
+    cols, vals = _query("碳化硅器件焊接，石墨烯导热", vocabulary, idf)
+    scratch = np.zeros(len(vocabulary), dtype=np.float32)
+    many = np.random.default_rng(3).integers(0, len(TEXTS), 2501)
+    one = rows.scores(many, cols, vals, scratch)
+    two = rows.scores(many, cols, vals, scratch, split=True)
+    assert one.shape == (2501,)
+    assert np.array_equal(one, two)
+    q = np.zeros(len(vocabulary))
+    q[cols] = vals
+    np.testing.assert_allclose(two, (matrix @ q)[many], atol=1e-6)
+    assert not scratch.any()

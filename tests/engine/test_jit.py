@@ -27,3 +27,18 @@ def test_a_loop_compiles_without_a_writable_cache(monkeypatch):
     add_one = _jit.compiled(_add_one)
     assert asked == [True, False]  # tried the cache first, then compiled without it
     assert add_one(np.array([1, 2], dtype=np.int64)).tolist() == [2, 3]
+
+
+def _halves_sum(values):
+    first, second = _jit.in_two_halves(lambda part: part.sum(), values)
+    return [int(first), int(second)]
+
+
+def test_in_two_halves_works_again_in_a_forked_child():
+    import multiprocessing
+
+    values = np.arange(10)
+    assert _halves_sum(values) == [10, 35]  # the helper thread now exists in this process
+    # A forked child has no helper thread: without a new one, its submit would wait forever.
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_halves_sum, (values,)).get(timeout=30) == [10, 35]

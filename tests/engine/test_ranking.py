@@ -232,3 +232,18 @@ def test_a_large_index_scores_only_the_candidate_pool_best_by_word_score() -> No
                 assert p.parts["text_char"] == pytest.approx(full[p.id], abs=1e-6)
                 compared += 1
     assert compared > 20
+
+
+def test_rank_many_on_several_threads_gives_each_need_its_own_ranking_in_order() -> None:
+    from matchmaker import bench
+
+    outcomes, needs = bench.synthetic_corpus(300, 24, seed=11)
+    index = OutcomeIndex.build(outcomes, dataclasses.replace(MatchSettings(), candidate_pool=60))
+
+    def summary(ranking: Ranking) -> tuple:
+        return ranking.abstained, ranking.reason, [(p.id, p.score, p.parts) for p in ranking.proposals]
+
+    one = [summary(index.rank(need, k=10)) for need in needs]
+    assert [summary(r) for r in index.rank_many(needs, k=10, threads=1)] == one
+    assert [summary(r) for r in index.rank_many(needs, k=10, threads=4)] == one
+    assert len({tuple(p[0] for p in s[2]) for s in one}) > 10  # the needs differ, so order matters
