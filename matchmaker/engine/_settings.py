@@ -61,14 +61,15 @@ class MatchSettings:
     # (found through the term → row postings). Rows sharing no word with the query were never
     # proposed on the dev bench (every answerable need shares three or more). The dev bench is
     # smaller than the pool, so the pool is judged with its outcomes hidden among distractors
-    # (`python -m matchmaker.evaluate ../shared/bench/dev --distractors 106000`): need→outcome nDCG@10
-    # 0.280 with 500, 0.319 with 2,000, and 0.260 / 0.283 / 0.311 / 0.331 / 0.348 / 0.350 for 500 /
-    # 1,000 / 1,500 / 2,000 / 3,000 / 4,000 in an earlier mix. The plant-floor words of a need
-    # often miss the outcome's words, so the outcome is found by its characters and LSA, which only
-    # score rows in the pool: of the judged outcomes, 77 % rank in the top 500 by word score, 87 %
-    # in the top 2,000. Needs that share their topic's words (the bench's synthetic needs, or needs
-    # cut from an outcome's own text) do as well with 500, so those measures alone mislead.
-    # Each 500 rows more cost about 0.5 ms a query at 106,000 outcomes.
+    # (`python -m matchmaker.evaluate ../shared/bench/dev --distractors 106000 --set candidate_pool=N`):
+    # need→outcome nDCG@10 0.280 / 0.308 / 0.313 / 0.319 / 0.342 for 500 / 1,000 / 1,500 / 2,000 /
+    # 3,000 (among 5,000 ChinaXiv abstracts 0.599 with 500, 0.608 with 2,000). The plant-floor words
+    # of a need often miss the outcome's words, so the outcome is found by its characters and LSA,
+    # which score only the pool: of the judged outcomes, 77 % rank in the top 500 by word score,
+    # 87 % in the top 2,000. Needs that share their topic's words (the bench's synthetic needs, or
+    # needs cut from an outcome's own text) do as well with 500, so those measures alone mislead.
+    # Every 500 rows more cost about 0.5 ms a query at 106,000 outcomes; 2,000 is where this stood
+    # before the pool was measured, kept until a real library's labelled needs say more.
     candidate_pool: int = 2000
 
     # --- structured fit -------------------------------------------------------------------------
@@ -91,8 +92,10 @@ class MatchSettings:
     #   python -m matchmaker.evaluate ../shared/bench/dev --calibrate 0.08
     # which picks the thresholds that abstain on the most orphans while wrongly abstaining on at most
     # 8 % of answerable needs (a margin under the 10 % target), and checks them by leave-one-out.
-    # They are cosines in this index's LSA space, so they depend on the corpus: recalibrate on
-    # labelled needs and orphans when the outcome library grows by an order of magnitude.
+    # They are cosines in this index's LSA space, so they depend on the corpus and do not carry over
+    # to a larger library (`--distractors`: among 5,000 other abstracts they wrongly abstain on 27 %
+    # of answerable needs; matchmaker/engine/README.md, Abstention): recalibrate on labelled needs
+    # and orphans of the library they serve.
     #
     # One word in common is a coincidence (优化, 成本), not a match: at least this many distinct words
     # of two or more characters, related terms included, must be shared with one of the best
