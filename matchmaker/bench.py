@@ -50,6 +50,7 @@ import numpy as np
 
 from matchmaker.engine import NeedDoc, OutcomeDoc, OutcomeIndex, warm_up
 from matchmaker.engine._docs import prepare_many
+from matchmaker.engine._jit import cores
 from matchmaker.engine._lexicon import DATA_DIR
 from matchmaker.evaluate import Qrels, ranking_metrics
 
@@ -286,7 +287,7 @@ def rematch_with_workers(index: OutcomeIndex, needs: Sequence[NeedDoc], workers:
 
     global _pool_index, _pool_threads
     _pool_index = index
-    _pool_threads = max(1, (os.cpu_count() or 1) // workers)
+    _pool_threads = max(1, cores() // workers)
     ctx = multiprocessing.get_context("fork")
     shards = [list(needs[i::workers]) for i in range(workers)]
     with ctx.Pool(workers) as pool:
@@ -622,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chars = [len(o.title) + len(o.abstract) for o in outcomes]
     print(
         f"corpus: {len(outcomes)} outcomes ({statistics.mean(chars):.0f} characters on average), {len(needs)} needs; "
-        f"generated in {time.perf_counter() - started:.1f}s; {os.cpu_count()} cores",
+        f"generated in {time.perf_counter() - started:.1f}s; {cores()} cores",
         file=sys.stderr,
     )
     warm_up()

@@ -17,13 +17,12 @@ from rows added after the build and are clipped.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 
 from ._growable import GrowableRows
-from ._jit import compiled, in_two_halves, on_every_core
+from ._jit import compiled, cores, in_two_halves, on_every_core
 
 # Rows from which one query's character rows are scored on two cores: 2,000 rows at 106,000
 # outcomes take 1.7 ms on one core and 0.9 ms on two (the full query 5.1 → 4.2 ms p50); a
@@ -152,7 +151,7 @@ class CharRows:
             return _rows_dot(counts.indptr, counts.indices, counts.data, self.levels, scratch, part, self.norms)
 
         try:
-            if split and len(rows) >= _SPLIT_ROWS and (os.cpu_count() or 1) > 1:
+            if split and len(rows) >= _SPLIT_ROWS and cores() > 1:
                 return np.concatenate(in_two_halves(block, rows))
             return block(rows)
         finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from ._charrows import CharRows
 from ._docs import NeedDoc, OutcomeDoc, doc_text, doc_tokens, prepare, prepare_many
 from ._explain import Explanation, TermWeight, find_spans
 from ._growable import GrowableRows
-from ._jit import compiled
+from ._jit import compiled, cores
 from ._lexicon import Lexicon
 from ._normalize import normalize
 from ._select import best_rows
@@ -574,7 +573,7 @@ class _Index(ABC):
         return Ranking(proposals=proposals, would_abstain=reason, signals=signals)
 
     def _rank_many(self, docs: Sequence[Any], k: int, abstain: bool, threads: int | None) -> list[Ranking]:
-        threads = min(threads or os.cpu_count() or 1, len(docs))
+        threads = min(threads or cores(), len(docs))
         # Each query on one core: the cores are busy with other queries (or other workers).
         if threads <= 1:
             return [self._rank(doc, k, abstain, split=False) for doc in docs]

@@ -30,10 +30,19 @@ def compiled(fn: F) -> F:
         return numba.njit(nogil=True)(fn)  # type: ignore[return-value]
 
 
+def cores() -> int:
+    """Cores this process may run on: a worker pinned to some of the machine's cores (taskset, a
+    container's cpuset) should not start a thread for each of the others."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def on_every_core(block: Callable[[tuple[int, int]], Any], rows: int, threads: int | None = None) -> None:
     """Call ``block((start, stop))`` over row ranges of `rows` on every core (the loops release the
     GIL); more ranges than threads, because rows differ in length and equal counts are not equal work."""
-    threads = threads or os.cpu_count() or 1
+    threads = threads or cores()
     bounds = np.linspace(0, rows, 4 * threads + 1).astype(np.int64).tolist()
     if threads <= 1:
         block((0, rows))

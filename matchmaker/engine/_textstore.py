@@ -11,12 +11,13 @@ Larger blocks compress better but cost a query more to unpack (measured at level
 
 from __future__ import annotations
 
-import os
 import pickle
 import threading
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+
+from ._jit import cores
 
 Row = tuple[str, str, str]  # title, body, keywords
 
@@ -78,7 +79,7 @@ class TextStore:
         # abstracts took 2 s of an index build on one).
         batches = [packed[i : i + _BATCH_BLOCKS] for i in range(0, len(packed), _BATCH_BLOCKS)]
         if batches:
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            with ThreadPoolExecutor(max_workers=cores()) as pool:
                 for compressed in pool.map(lambda batch: [zlib.compress(b, _LEVEL) for b in batch], batches):
                     self._blocks.extend(compressed)
         for row in rest[whole:]:

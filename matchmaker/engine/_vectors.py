@@ -12,7 +12,6 @@ texts, finding Latin words, assembling the matrix). Other n-gram sizes fall back
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ._jit import compiled
+from ._jit import compiled, cores
 from ._normalize import normalize
 from ._tokenize import CharAnalyzer, char_ngrams
 
@@ -35,7 +34,7 @@ _SEP = "\x01"
 
 def parallel_map(fn: Callable[[T], R], items: Sequence[T], processes: int | None = None) -> list[R]:
     """``[fn(x) for x in items]`` on every core (fork), in order; serial for small inputs."""
-    processes = processes or os.cpu_count() or 1
+    processes = processes or cores()
     if processes <= 1 or len(items) < _PARALLEL_MIN:
         return [fn(x) for x in items]
     import multiprocessing
@@ -161,7 +160,7 @@ def char_counts(
     # as strings (scikit-learn's vocabulary order), so the CSR matrix needs no sort of its own.
     bounds = np.linspace(0, n, min(n, 16) + 1).astype(np.int64) if n else np.zeros(1, np.int64)
     chunks = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(max_workers=cores()) as pool:
         parts = list(pool.map(lambda ab: grams.count(*ab), chunks))
     codes = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int32)
     counts = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int32)

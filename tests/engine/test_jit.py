@@ -42,3 +42,11 @@ def test_in_two_halves_works_again_in_a_forked_child():
     # A forked child has no helper thread: without a new one, its submit would wait forever.
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply_async(_halves_sum, (values,)).get(timeout=30) == [10, 35]
+
+
+def test_cores_counts_the_cores_this_process_may_use(monkeypatch):
+    monkeypatch.setattr(_jit.os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    monkeypatch.setattr(_jit.os, "cpu_count", lambda: 64)
+    assert _jit.cores() == 3  # pinned to three of the machine's 64
+    monkeypatch.delattr(_jit.os, "sched_getaffinity")
+    assert _jit.cores() == 64  # where affinity is unknown (not Linux)
