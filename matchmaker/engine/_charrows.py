@@ -173,12 +173,12 @@ class CharRows:
         data /= np.repeat(self._norms(counts), np.diff(counts.indptr))
         return csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
-    def tfidf_dot(self, dense: Any, idf: Any, rows: int | None = None) -> Any:
-        """``W[:rows] @ dense`` (float32) for W the build's float32 TF-IDF rows under the float64 `idf`.
+    def tfidf_dot(self, dense: Any, idf: Any) -> Any:
+        """``W @ dense`` (float32) for W the build's float32 TF-IDF rows under the float64 `idf`.
 
         What the LSA needs of the character part: the projection of every row onto its components
-        at a build, and a new row's dot products with the fitted rows at an add. Computed from the
-        counts: the 106,000 × vocabulary weight matrix (266 MB as float64) is never made.
+        at a build. Computed from the counts: the 106,000 × vocabulary weight matrix (266 MB as
+        float64) is never made.
         """
         # (1 + ln tf) in float64, by NumPy's log as the TF-IDF matrix had it.
         tf = np.arange(self.levels.shape[0], dtype=np.float64)
@@ -188,7 +188,7 @@ class CharRows:
         dense = np.ascontiguousarray(dense, dtype=np.float32)
         idf = np.asarray(idf, dtype=np.float64)
         counts = self.counts
-        n = counts.shape[0] if rows is None else rows
+        n = counts.shape[0]
         out = np.zeros((n, dense.shape[1]), dtype=np.float32)
 
         def block(bounds: tuple[int, int]) -> None:

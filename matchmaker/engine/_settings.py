@@ -62,14 +62,11 @@ class MatchSettings:
     # proposed on the dev bench (every answerable need shares three or more). The dev bench is
     # smaller than the pool, so the pool is judged with its outcomes hidden among distractors
     # (`python -m matchmaker.evaluate ../shared/bench/dev --distractors 106000 --set candidate_pool=N`):
-    # need→outcome nDCG@10 0.280 / 0.308 / 0.313 / 0.319 / 0.342 for 500 / 1,000 / 1,500 / 2,000 /
-    # 3,000 (among 5,000 ChinaXiv abstracts 0.599 with 500, 0.608 with 2,000). The plant-floor words
-    # of a need often miss the outcome's words, so the outcome is found by its characters and LSA,
-    # which score only the pool: of the judged outcomes, 77 % rank in the top 500 by word score,
-    # 87 % in the top 2,000. Needs that share their topic's words (the bench's synthetic needs, or
-    # needs cut from an outcome's own text) do as well with 500, so those measures alone mislead.
-    # Every 500 rows more cost about 0.5 ms a query at 106,000 outcomes; 2,000 is where this stood
-    # before the pool was measured, kept until a real library's labelled needs say more.
+    # need→outcome nDCG@10 0.524 with 500, 0.528 with 2,000, but answerable needs wrongly abstained
+    # 33 % against 20 %, because the topic rule looks at the pool's nearest rows in LSA space and a
+    # smaller pool holds fewer of them. (Before queries were projected through the stored components
+    # the pool mattered for ranking too, 0.280 with 500 against 0.319 with 2,000: docs/scaling.md.)
+    # Every 500 rows more cost about 0.5 ms a query at 106,000 outcomes.
     candidate_pool: int = 2000
 
     # --- structured fit -------------------------------------------------------------------------
@@ -92,10 +89,11 @@ class MatchSettings:
     #   python -m matchmaker.evaluate ../shared/bench/dev --calibrate 0.08
     # which picks the thresholds that abstain on the most orphans while wrongly abstaining on at most
     # 8 % of answerable needs (a margin under the 10 % target), and checks them by leave-one-out.
-    # They are cosines in this index's LSA space, so they depend on the corpus and do not carry over
-    # to a larger library (`--distractors`: among 5,000 other abstracts they wrongly abstain on 27 %
-    # of answerable needs; matchmaker/engine/README.md, Abstention): recalibrate on labelled needs
-    # and orphans of the library they serve.
+    # They are cosines in this index's LSA space, so they depend on the corpus: check them on the
+    # library they serve (`--distractors`: among 5,000 other abstracts they wrongly abstain on 3 %
+    # of answerable needs, among 106,000 synthetic ones on 20 %; matchmaker/engine/README.md,
+    # Abstention). min_topic_score went 0.527 → 0.528 when queries came to be projected through
+    # the stored components (same calibration: 83 % of orphans, 5 % of answerable needs).
     #
     # One word in common is a coincidence (优化, 成本), not a match: at least this many distinct words
     # of two or more characters, related terms included, must be shared with one of the best
@@ -109,7 +107,7 @@ class MatchSettings:
     # cannot (on the dev bench a threshold on the best score alone caught 33–44 % of orphans at the
     # same cost; the best LSA cosine alone 50–56 %, the mean of five 72 %).
     topic_neighbours: int = 5
-    min_topic_score: float = 0.527
+    min_topic_score: float = 0.528
     # On an index too small for LSA (fewer than `lsa_min_docs` candidates) the topic rule cannot run;
     # the best word + character score stands in for it. Calibrated the same way with LSA switched
     # off (`--set lsa_weight=0 --calibrate 0.08`): 44 % of orphans at 5 % of answerable needs, which

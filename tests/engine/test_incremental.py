@@ -80,8 +80,7 @@ def test_an_unpickled_grown_index_ranks_the_same_and_keeps_growing(grown_index):
     )
 
 
-def test_a_batch_add_in_blocks_places_rows_as_one_by_one_adds_do(monkeypatch):
-    monkeypatch.setattr(index_module, "_ADD_BLOCK", 3)
+def test_a_batch_add_places_rows_as_one_by_one_adds_do():
     outcomes, _ = bench.synthetic_corpus(230, 1, seed=13)
     batch = OutcomeIndex.build(outcomes[:200])
     single = pickle.loads(pickle.dumps(batch))

@@ -225,11 +225,13 @@ def test_a_large_index_scores_only_the_candidate_pool_best_by_word_score() -> No
         pool = {pooled.ids[i] for i in best_rows(pooled._word_scores(q.indices, q.data), pooled._alive, 40)}
         ranking = pooled.rank(need, k=20, abstain=False)
         assert ranking.proposals and {p.id for p in ranking.proposals} <= pool
-        # Inside the pool, the same rows score as they do when every row is scored.
-        full = {p.id: p.parts["text_char"] for p in whole.rank(need, k=300, abstain=False).proposals}
+        # Inside the pool, the same rows score as they do when every row is scored: the query's
+        # LSA coordinates come from every row, not from the pool's.
+        full = {p.id: p.parts for p in whole.rank(need, k=300, abstain=False).proposals}
         for p in ranking.proposals:
             if p.id in full:
-                assert p.parts["text_char"] == pytest.approx(full[p.id], abs=1e-6)
+                assert p.parts["text_char"] == pytest.approx(full[p.id]["text_char"], abs=1e-6)
+                assert p.parts["text_lsa"] == pytest.approx(full[p.id]["text_lsa"], abs=1e-5)
                 compared += 1
     assert compared > 20
 
