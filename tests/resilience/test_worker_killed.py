@@ -130,10 +130,17 @@ def test_a_worker_killed_during_rematch_all_leaves_every_pairing_once(market, pr
         # need), leaving a quarter of a second after its first write for the kill, which is polled
         # every 20 ms. A shard of four ended about 90 ms after its first write, and once in CI the
         # kill came after it (no WorkerLostError).
+        shards = tasks.rematch_shards(list(Need.objects.open().order_by("pk").values_list("pk", flat=True)), 10)
+        assert len(shards) == 2
         tasks.rematch_all.delay(shard_size=10)
-        # Kill a while it is inside a shard: it took one, and that shard has begun writing.
+        # Kill a while it is inside a shard: it took one, and that shard has begun writing. Which
+        # shard a took is not in its log, so both must have begun (b runs the other); a write by
+        # b alone once let the kill land before a's child had started, and nothing was lost.
         caught = live.wait_for(
-            lambda: bool(_in_flight(names[0], task)) and Need.objects.exclude(last_matched_at=None).exists(),
+            lambda: (
+                bool(_in_flight(names[0], task))
+                and all(Need.objects.filter(pk__in=shard).exclude(last_matched_at=None).exists() for shard in shards)
+            ),
             timeout=40,
             interval=0.02,
         )
