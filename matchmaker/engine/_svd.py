@@ -51,19 +51,6 @@ def threaded_matmul(matrix: Any, dense: Any, threads: int | None = None) -> Any:
     return out
 
 
-def row_block(matrix: Any, start: int, stop: int) -> Any:
-    """Rows start:stop of a CSR matrix as views of its arrays (slicing copies them, which at
-    100,000 rows costs more than a product with the rows)."""
-    from scipy.sparse import csr_matrix
-
-    lo, hi = int(matrix.indptr[start]), int(matrix.indptr[stop])
-    return csr_matrix(
-        (matrix.data[lo:hi], matrix.indices[lo:hi], matrix.indptr[start : stop + 1] - lo),
-        shape=(stop - start, matrix.shape[1]),
-        copy=False,
-    )
-
-
 def truncated_svd(matrix: Any, k: int, *, seed: int = 0, n_iter: int = 5, n_oversamples: int = 10) -> tuple[Any, Any]:
     """(Σ, Vᵀ) of the rank-`k` truncated SVD of the sparse `matrix` (rows = documents).
 
