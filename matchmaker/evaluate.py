@@ -15,7 +15,6 @@ distractor may in truth answer a need, so the figures are a lower bound.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import itertools
 import json
 import math
@@ -26,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from matchmaker.engine import MatchSettings, NeedDoc, NeedIndex, OutcomeDoc, OutcomeIndex, warm_up
+from matchmaker.engine import MatchSettings, NeedDoc, NeedIndex, OutcomeDoc, OutcomeIndex, settings_with, warm_up
 
 Qrels = dict[str, dict[str, int]]
 
@@ -235,7 +234,12 @@ def distractor_rows(source: str) -> list[dict[str, Any]]:
     if not path.is_file():
         raise SystemExit(f"--distractors: {source!r} is neither a count nor a JSONL file")
     return [
-        {"id": f"distractor-{i}", "title": row.get("title") or "", "abstract": row.get("abstract") or ""}
+        {
+            "id": f"distractor-{i}",
+            "title": row.get("title") or "",
+            "abstract": row.get("abstract") or "",
+            "keywords": list(row.get("keywords") or []),
+        }
         for i, row in enumerate(_read_jsonl(path))
     ]
 
@@ -351,6 +355,8 @@ def _print_report(result: dict[str, Any]) -> None:
             f"{c['in_sample']['orphans']:.1%} / answerable {c['in_sample']['answerable']:.1%}; leave-one-out "
             f"orphans {c['leave_one_out']['orphans']:.1%} / answerable {c['leave_one_out']['answerable']:.1%}"
         )
+        # Ready to paste into the platform's environment (docs/deployment.md, Matching settings).
+        print(f"MATCHMAKER_ENGINE_SETTINGS='{json.dumps(c['thresholds'], sort_keys=True)}'")
     ms = result["ms_per_query"]
     print(
         f"time: {ms['need_to_outcome']:.1f} ms/query need→outcome, {ms['outcome_to_need']:.1f} ms/query "
@@ -359,16 +365,18 @@ def _print_report(result: dict[str, Any]) -> None:
 
 
 def _settings_with(overrides: Sequence[str]) -> MatchSettings:
-    settings = MatchSettings()
-    fields = {f.name: f for f in dataclasses.fields(MatchSettings)}
+    """MatchSettings with `--set NAME=VALUE` overrides (VALUE as JSON)."""
     changes: dict[str, Any] = {}
     for item in overrides:
         name, _, raw = item.partition("=")
-        if name not in fields:
-            raise SystemExit(f"unknown setting {name!r}; known: {', '.join(sorted(fields))}")
-        current = getattr(settings, name)
-        changes[name] = type(current)(json.loads(raw)) if not isinstance(current, tuple) else tuple(json.loads(raw))
-    return dataclasses.replace(settings, **changes)
+        try:
+            changes[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            raise SystemExit(f"--set {item}: the value must be JSON, e.g. 0.5 or [2,3]") from None
+    try:
+        return settings_with(changes)
+    except ValueError as error:
+        raise SystemExit(f"--set: {error}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,8 +6,8 @@ since the build are applied to the loaded index incrementally (`OutcomeIndex.add
 `.remove`, under the build's vocabulary and IDF), so a committed outcome is matchable
 at the next query without a rebuild; every process applies the same changes from the
 database. The nightly full build (Celery beat) refreshes vocabulary and weights, and
-is the same as building from scratch. An incompatible or unreadable artifact, another
-lexicon, a large batch of changes or hard-deleted rows mean a full rebuild.
+is the same as building from scratch. An incompatible or unreadable artifact, other matching
+settings, another lexicon, a large batch of changes or hard-deleted rows mean a full rebuild.
 """
 
 from __future__ import annotations
@@ -52,6 +52,14 @@ INCREMENTAL_LIMIT = 5000
 # Below this many rows a full rebuild takes about a second and is exact (fresh vocabulary and IDF),
 # so small libraries keep rebuilding on every change; larger ones are updated incrementally.
 INCREMENTAL_MIN_DOCS = 20000
+
+
+def engine_settings() -> engine.MatchSettings:
+    """The matcher's settings: the engine's defaults with MATCHMAKER_ENGINE_SETTINGS applied."""
+    configured = settings.MATCHMAKER_ENGINE_SETTINGS
+    if isinstance(configured, engine.MatchSettings):
+        return configured
+    return engine.settings_with(configured or {})
 
 
 def index_dir() -> Path:
@@ -101,12 +109,13 @@ def build_index(kind: str) -> IndexBuild:
     lexicon = sync_lexicon()
     started = time.perf_counter()
     signature = corpus_signature(kind)
+    match_settings = engine_settings()
     if kind == IndexBuild.Kind.OUTCOMES:
         docs = [outcome_doc(o) for o in indexed_outcomes().select_related("institution").iterator(chunk_size=2000)]
-        index = engine.OutcomeIndex.build(docs, settings.MATCHMAKER_ENGINE_SETTINGS)
+        index = engine.OutcomeIndex.build(docs, match_settings)
     else:
         docs = [need_doc(n) for n in indexed_needs().iterator(chunk_size=2000)]
-        index = engine.NeedIndex.build(docs, settings.MATCHMAKER_ENGINE_SETTINGS)
+        index = engine.NeedIndex.build(docs, match_settings)
     version = uuid.uuid4().hex
     path = index_dir() / f"{kind}-{version}.pkl"
     # Write to a temporary file and rename it: a reader never sees half an artifact.
@@ -121,6 +130,7 @@ def build_index(kind: str) -> IndexBuild:
         format_version=engine.FORMAT_VERSION,
         lexicon_version=lexicon,
         sklearn_version=_sklearn_version(),
+        settings_digest=match_settings.digest(),
         doc_count=len(docs),
         corpus_signature=signature,
         seconds=time.perf_counter() - started,
@@ -147,7 +157,11 @@ def _prune(kind: str, keep: IndexBuild, keep_last: int = 3) -> None:
 
 
 def _compatible(build: IndexBuild) -> bool:
-    return build.format_version == engine.FORMAT_VERSION and build.sklearn_version == _sklearn_version()
+    return (
+        build.format_version == engine.FORMAT_VERSION
+        and build.sklearn_version == _sklearn_version()
+        and build.settings_digest == engine_settings().digest()
+    )
 
 
 def mark_stale(kind: str | None = None) -> None:
@@ -163,7 +177,7 @@ def current_index(kind: str):
     """The index in force for `kind`, fresh for the database as it is now.
 
     Loads the newest artifact when this process holds another version, rebuilds when
-    there is none or it is incompatible (engine, libraries or lexicon changed), and
+    there is none or it is incompatible (engine, libraries, matching settings or lexicon changed), and
     applies rows changed since then incrementally. The check costs a count over the library
     and two index lookups (about 12 ms at 106,000 rows on SQLite), so a process repeats it at
     most every MATCHMAKER_INDEX_FRESHNESS_MS; its own writes mark the index stale at once.

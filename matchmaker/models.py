@@ -244,6 +244,8 @@ class IndexBuild(models.Model):
     format_version = models.PositiveIntegerField()
     lexicon_version = models.CharField(max_length=64)
     sklearn_version = models.CharField(max_length=32)
+    # MatchSettings.digest() of the settings it was built under; other settings mean a rebuild.
+    settings_digest = models.CharField(max_length=32, blank=True, default="")
     doc_count = models.PositiveIntegerField()
     # The corpus as it was when built; a different signature now means the index is stale.
     corpus_signature = models.CharField(max_length=200)

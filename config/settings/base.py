@@ -9,7 +9,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("MATCHMAKER_DATA_DIR", str(BASE_DIR / "data")))
@@ -288,8 +288,12 @@ MATCHMAKER_INDEX_DIR = Path(env_str("MATCHMAKER_INDEX_DIR", str(DATA_DIR / "inde
 # A process re-checks that its index matches the database at most this often (its own writes
 # count at once): the check is a count and two index lookups (~12 ms at 106,000 rows on SQLite).
 MATCHMAKER_INDEX_FRESHNESS_MS = env_int("MATCHMAKER_INDEX_FRESHNESS_MS", 250)
-# None: the engine's documented defaults (matchmaker/engine/_settings.py).
-MATCHMAKER_ENGINE_SETTINGS = None
+# Overrides of the matcher's settings (matchmaker/engine/_settings.py), as a JSON object of field
+# names, e.g. '{"min_topic_score": 0.51}'. The abstention thresholds are cosines of the library's own
+# LSA space: recalibrate them on the library you serve (docs/deployment.md, Matching settings). A
+# change rebuilds the indexes once (an artifact records the settings it was built under); every web
+# and worker process must be given the same value. Checked at start-up.
+MATCHMAKER_ENGINE_SETTINGS = env_json_object("MATCHMAKER_ENGINE_SETTINGS")
 # A manager reviews every proposal, so a short list of strong candidates beats a long one.
 MATCHMAKER_PROPOSALS_PER_NEED = env_int("MATCHMAKER_PROPOSALS_PER_NEED", 10)
 MATCHMAKER_PROPOSALS_PER_OUTCOME = env_int("MATCHMAKER_PROPOSALS_PER_OUTCOME", 10)

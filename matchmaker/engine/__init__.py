@@ -5,7 +5,7 @@ from ._explain import Explanation, TermWeight
 from ._index import FORMAT_VERSION, IncompatibleIndexError, NeedIndex, OutcomeIndex, Proposal, Ranking
 from ._lexicon import Lexicon
 from ._normalize import normalize
-from ._settings import MatchSettings
+from ._settings import MatchSettings, settings_with
 from ._tokenize import lexicon_version, prepare_text, tokenize, use_lexicon, warm_up
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "lexicon_version",
     "normalize",
     "prepare_text",
+    "settings_with",
     "tokenize",
     "tokens_for",
     "tokens_for_many",

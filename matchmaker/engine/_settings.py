@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass, fields, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -126,3 +130,40 @@ class MatchSettings:
 
     # --- explanation ----------------------------------------------------------------------------
     explain_terms: int = 8
+
+    def digest(self) -> str:
+        """A fingerprint of every value: an index built under other settings is another index."""
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:16]
+
+
+def settings_with(overrides: Mapping[str, Any], base: MatchSettings | None = None) -> MatchSettings:
+    """`base` (the defaults) with the fields named in `overrides` replaced.
+
+    Values are as JSON gives them. Raises ValueError naming the field for an unknown name or a
+    value of the wrong kind, so a deployment's typo stops it at start-up instead of matching
+    quietly with the default.
+    """
+    base = base or MatchSettings()
+    known = {f.name for f in fields(MatchSettings)}
+    changes = {}
+    for name, value in overrides.items():
+        if name not in known:
+            raise ValueError(f"unknown matching setting {name!r}; known: {', '.join(sorted(known))}")
+        changes[name] = _checked(name, value, getattr(base, name))
+    return replace(base, **changes)
+
+
+def _checked(name: str, value: Any, default: Any) -> Any:
+    # Counts and sizes below 1 would empty the index's parts; thresholds (min_*) may be 0 (off).
+    least = 0 if name.startswith("min_") else 1
+    if isinstance(default, tuple):
+        if not isinstance(value, list | tuple) or not value or any(type(v) is not int or v < 1 for v in value):
+            raise ValueError(f"{name} must be a list of positive integers, got {value!r}")
+        return tuple(value)
+    if isinstance(default, int):
+        if type(value) is not int or value < least:
+            raise ValueError(f"{name} must be an integer ≥ {least}, got {value!r}")
+        return value
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    return float(value)

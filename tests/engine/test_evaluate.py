@@ -3,7 +3,15 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker.evaluate import calibrate_abstention, leave_one_out, main, ndcg_at, recall_at, reciprocal_rank
+from matchmaker.evaluate import (
+    calibrate_abstention,
+    distractor_rows,
+    leave_one_out,
+    main,
+    ndcg_at,
+    recall_at,
+    reciprocal_rank,
+)
 
 from .corpus import NEEDS, OUTCOMES
 
@@ -49,6 +57,28 @@ def test_evaluate_accepts_setting_overrides(tmp_path: Path, capsys: pytest.Captu
     main([str(tmp_path), "--json", "--set", "min_score=0.99"])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["abstain"]["answerable"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [("min_scor=0.5", "unknown matching setting 'min_scor'"), ("min_score=abc", "the value must be JSON")],
+)
+def test_a_wrong_override_is_refused_naming_it(tmp_path: Path, override: str, message: str) -> None:
+    _write_bench(tmp_path)
+    with pytest.raises(SystemExit, match=message):
+        main([str(tmp_path), "--set", override])
+
+
+def test_calibration_prints_the_thresholds_as_the_platform_reads_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_bench(tmp_path)
+    main([str(tmp_path), "--json", "--calibrate", "0.08", "--no-baseline"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    thresholds = json.loads(lines[-1])["calibration"]["thresholds"]
+    assert thresholds and set(thresholds) <= {"min_topic_score", "min_lexical_score", "min_core_coverage"}
+    pasted = next(line for line in lines if line.startswith("MATCHMAKER_ENGINE_SETTINGS="))
+    assert json.loads(pasted.split("=", 1)[1].strip("'")) == thresholds
 
 
 def test_ranking_metrics_on_a_hand_worked_example() -> None:
@@ -103,3 +133,11 @@ def test_a_distractor_source_that_is_neither_a_count_nor_a_file_is_refused(tmp_p
     _write_bench(tmp_path)
     with pytest.raises(SystemExit, match="neither a count nor a JSONL file"):
         main([str(tmp_path), "--distractors", str(tmp_path / "missing.jsonl")])
+
+
+def test_distractor_lines_keep_their_keywords(tmp_path: Path) -> None:
+    # export_outcomes writes keywords; an outcome's keywords are part of what it is matched on.
+    line = {"title": "焊接", "abstract": "铝合金激光焊接", "keywords": ["气孔", "激光焊"], "trl": 6}
+    (tmp_path / "library.jsonl").write_text(json.dumps(line, ensure_ascii=False))
+    (row,) = distractor_rows(str(tmp_path / "library.jsonl"))
+    assert row["keywords"] == ["气孔", "激光焊"] and row["title"] == "焊接"
