@@ -11,6 +11,7 @@ from matchmaker import bench
 from matchmaker.engine import OutcomeIndex
 from matchmaker.engine import _index as index_module
 from matchmaker.engine._growable import GrowableRows
+from matchmaker.engine._postings import Postings
 
 
 def _random_rows(n: int, seed: int) -> sp.csr_matrix:
@@ -55,9 +56,9 @@ def grown_index(monkeypatch):
 
 def test_rows_below_the_postings_score_as_if_the_postings_held_them(grown_index):
     index, _, needs = grown_index
-    assert index._word_csc.shape[0] < index._word.shape[0], "the last adds should lag behind the postings"
+    assert index._postings.shape[0] < index._word.shape[0], "the last adds should lag behind the postings"
     lagging = [index.rank(need, k=20, abstain=False) for need in needs]
-    index._word_csc = index._word.tocsc()
+    index._postings = Postings(index._word)
     rebuilt = [index.rank(need, k=20, abstain=False) for need in needs]
     for a, b in zip(lagging, rebuilt, strict=True):
         assert [(p.id, round(p.score, 6)) for p in a.proposals] == [(p.id, round(p.score, 6)) for p in b.proposals]
