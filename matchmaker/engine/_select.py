@@ -6,6 +6,13 @@ integer, orders like the value, so a histogram of its top 16 bits finds the buck
 m-th best score; a second pass collects the rows above that bucket, and only the rows inside it are
 sorted. Ties at the cut go to the lower row number, so the choice is the same on every run
 (`argpartition` left them to chance).
+
+On a large index that histogram pass (one increment per row, mostly into the same few buckets, so
+each waits for the last) was still 0.5 ms. Every eighth row now gives a floor instead: the bucket
+holding about 1.5·m/8 of the sample's best. One pass keeps the rows at or above it (a compare per
+row, rarely true), and the exact choice runs on those ~1.5·m rows. When the floor keeps fewer than m
+rows the exact choice runs on all of them, so the result never changes (0.50 → 0.33 ms at 106,000
+outcomes, the same rows for 300 needs).
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ import numpy as np
 from ._jit import compiled
 
 _BUCKET_SHIFT = 16  # positive float32 bits >> 16: sign (0), exponent and 7 mantissa bits
+_STRIDE = 8  # every how many rows the floor is sampled from
 
 
 @compiled
-def _best_positive(scores: Any, alive: Any, m: int) -> Any:
+def _exact_best(scores: Any, alive: Any, m: int) -> Any:
     bits = scores.view(np.int32)
     hist = np.zeros(1 << (31 - _BUCKET_SHIFT), dtype=np.int32)
     count = 0
@@ -59,6 +67,36 @@ def _best_positive(scores: Any, alive: Any, m: int) -> Any:
     order = np.argsort(-scores[at_cut], kind="mergesort")
     chosen[k:] = at_cut[order[: m - k]]
     return np.sort(chosen)
+
+
+@compiled
+def _best_positive(scores: Any, alive: Any, m: int) -> Any:
+    n = scores.shape[0]
+    if n < 4 * _STRIDE * m:
+        return _exact_best(scores, alive, m)
+    bits = scores.view(np.int32)
+    hist = np.zeros(1 << (31 - _BUCKET_SHIFT), dtype=np.int32)
+    for i in range(0, n, _STRIDE):
+        if alive[i] and scores[i] > 0:
+            hist[bits[i] >> _BUCKET_SHIFT] += 1
+    want = (3 * m) // (2 * _STRIDE) + 8
+    cut = hist.shape[0] - 1
+    above = 0
+    while cut > 0 and above + hist[cut] < want:
+        above += hist[cut]
+        cut -= 1
+    floor = cut << _BUCKET_SHIFT
+    kept = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if bits[i] >= floor and alive[i] and scores[i] > 0:
+            kept[k] = i
+            k += 1
+    if k < m:  # the sample misjudged the floor: choose among all rows
+        return _exact_best(scores, alive, m)
+    # kept is ascending, so ties at the cut still go to the lower row.
+    rows = kept[:k]
+    return rows[_exact_best(scores[rows], np.ones(k, dtype=np.bool_), m)]
 
 
 def best_rows(scores: Any, alive: Any, m: int) -> Any:

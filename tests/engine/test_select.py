@@ -38,3 +38,24 @@ def test_removed_rows_zero_and_negative_scores_are_never_chosen() -> None:
     assert best_rows(scores, alive, 10).tolist() == [3, 4]
     assert best_rows(scores, alive, 1).tolist() == [4]
     assert best_rows(np.zeros(4, dtype=np.float32), np.ones(4, dtype=bool), 2).tolist() == []
+
+
+def test_a_floor_misjudged_by_the_sample_still_gives_the_best_rows() -> None:
+    # The sampled rows (every eighth) hold a few top scores and nothing between them and the rest,
+    # so the floor keeps fewer than m rows: the choice falls back to all of them.
+    n, m = 40000, 50
+    scores = np.full(n, 0.5, dtype=np.float32)
+    scores[np.arange(0, 160, 8)] = 1.0
+    scores[np.arange(1, 400, 8)] = 0.75  # unsampled rows between the floor and the rest
+    alive = np.ones(n, dtype=bool)
+    np.testing.assert_array_equal(best_rows(scores, alive, m), _expected(scores, alive, m))
+
+
+def test_ties_across_the_sampled_floor_go_to_the_lower_rows() -> None:
+    n, m = 40000, 100
+    scores = np.full(n, 0.3, dtype=np.float32)  # every row ties: the m lowest rows win
+    scores[n - 10 :] = 0.9
+    alive = np.ones(n, dtype=bool)
+    alive[:5] = False
+    chosen = best_rows(scores, alive, m)
+    assert chosen.tolist() == [*range(5, 5 + m - 10), *range(n - 10, n)]
