@@ -186,7 +186,7 @@ def test_env_example_lists_every_variable_the_settings_read():
 
     root = Path(__file__).resolve().parents[2]
     settings_text = (root / "config" / "settings" / "base.py").read_text(encoding="utf-8")
-    read = set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', settings_text))
+    read = set(re.findall(r'env_(?:str|bool|int|list|json_object)\("([A-Z_]+)"', settings_text))
     example = (root / ".env.example").read_text(encoding="utf-8")
     listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
