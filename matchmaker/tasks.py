@@ -7,13 +7,19 @@ from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from matchmaker import assignment, engine, index_store, services
+from matchmaker import assignment, engine, index_store, notifications, services
 from matchmaker.models import IndexBuild
 from needs.models import Need
 from outcomes.models import Outcome
 
 # Only errors that a retry can cure; a bug should fail loudly, not loop.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+# A failing relay is retried ten times, MATCHMAKER_MAIL_RETRY_SECONDS apart and then twice as long
+# each time, at most MAIL_RETRY_MAX_SECONDS apart (about four hours in all with the default 60 s).
+MAIL_RETRIES = 10
+MAIL_RETRY_MAX_SECONDS = 1800
 
 
 @worker_process_init.connect
@@ -143,3 +149,15 @@ def sweep_reviews() -> dict:
     assigned = assignment.assign_unassigned()
     escalated = assignment.escalate_overdue()
     return {"released": released, "assigned": assigned, "escalated": escalated}
+
+
+@shared_task(bind=True, max_retries=MAIL_RETRIES)
+def send_notification(self, subject: str, body: str, sender: str, recipients: list[str]) -> int:
+    """Send one notification mail, retrying while the relay fails."""
+    try:
+        return notifications.send((subject, body, sender, recipients))
+    except notifications.MAIL_ERRORS as error:
+        if self.request.is_eager:
+            raise  # in the request (no broker): retrying here would hold it; the caller logs it
+        delay = settings.MATCHMAKER_MAIL_RETRY_SECONDS * 2**self.request.retries
+        raise self.retry(exc=error, countdown=min(MAIL_RETRY_MAX_SECONDS, delay)) from error

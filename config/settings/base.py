@@ -334,9 +334,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL (implicit TLS), not both.")
-# Notifications are sent when a decision commits, inside the manager's request: a relay that stops
-# answering must not hold the request (Django's default is to wait forever). Seconds.
+# A worker sends the notifications and retries them; without a broker, or with it down, they are
+# sent in the manager's request, which a silent relay must not hold (Django's default is to wait
+# forever); a worker must not hang on one either. Seconds.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# A notification the relay refused is retried after this many seconds, then twice as long each time
+# (at most 30 minutes apart, ten times: about four hours with the default).
+MATCHMAKER_MAIL_RETRY_SECONDS = env_int("MATCHMAKER_MAIL_RETRY_SECONDS", 60)
 
 LOGGING = {
     "version": 1,

@@ -53,3 +53,52 @@ def test_worker_prepares_text_of_need_created_through_api(real_broker):
     assert "碳化硅" in need.normalized_text
     assert "碳化硅" in need.tokens and "空洞" in need.tokens
     assert need.tokens_lexicon
+
+
+def test_a_worker_delivers_a_notification_once_the_relay_comes_back(real_broker):
+    # A real SMTP relay (aiosmtpd) that is down when the mail is queued and up a few seconds later.
+    import email
+    import email.policy
+    import socket
+    import uuid
+
+    from aiosmtpd.controller import Controller
+
+    from matchmaker import tasks
+    from tests.core.test_mail_settings import _Inbox
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(port),
+        "MATCHMAKER_MAIL_RETRY_SECONDS": "1",
+    }
+    subject = f"【对接通知】{uuid.uuid4().hex[:8]}"  # tells this run's mail from any left in the queue
+    inbox = _Inbox()
+    log = live.ROOT / "data" / "celery-mail.log"
+    with live.celery_worker(real_broker, name="mail", extra_env=smtp):
+        body, sender, to = "技术经理人已审核通过。", "pingtai@example.com", ["qiye@example.com"]
+        task_id = tasks.send_notification.delay(subject, body, sender, to).id
+
+        def attempts() -> int:  # each retry is the same task received again
+            return log.read_text(encoding="utf-8").count(f"send_notification[{task_id}] received")
+
+        assert live.wait_for(lambda: attempts() >= 2, timeout=60), (
+            "the worker did not retry the refused mail; see data/celery-mail.log"
+        )
+        relay = Controller(inbox, hostname="127.0.0.1", port=port)
+        relay.start()
+
+        def mine() -> list[str]:
+            subjects = [email.message_from_bytes(m[2], policy=email.policy.default)["Subject"] for m in inbox.messages]
+            return [s for s in subjects if s == subject]
+
+        try:
+            assert live.wait_for(mine, timeout=60), "the mail never reached the relay"
+            live.wait_for(lambda: len(mine()) > 1, timeout=3)  # a duplicate would show by now
+        finally:
+            relay.stop()
+    assert len(mine()) == 1
