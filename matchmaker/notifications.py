@@ -15,6 +15,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import send_mass_mail
 
+from core.exceptions import BrokerUnavailable
 from matchmaker.models import Match, MatchQuestion
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ def send(message: Message) -> int:
 
 
 def _queue(messages: list[Message]) -> int:
-    from kombu.exceptions import OperationalError
-
     from matchmaker import tasks  # tasks imports the services, which import this module
 
     queued = 0
@@ -41,7 +40,7 @@ def _queue(messages: list[Message]) -> int:
         try:
             try:
                 tasks.send_notification.delay(*message)
-            except OperationalError:
+            except BrokerUnavailable:
                 logger.warning("broker unreachable: sending %r in the request", message[0], exc_info=True)
                 send(message)
             queued += 1
