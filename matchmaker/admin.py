@@ -75,5 +75,5 @@ class LexiconSynonymAdmin(admin.ModelAdmin):
 
 @admin.register(IndexBuild)
 class IndexBuildAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("kind", "version", "doc_count", "seconds", "lexicon_version", "built_at")
+    list_display = ("kind", "version", "doc_count", "seconds", "lexicon_version", "settings_digest", "built_at")
     list_filter = ("kind",)
