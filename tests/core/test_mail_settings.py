@@ -11,23 +11,13 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.core.test_env import clean_env, run
+from tests.smtp import Inbox
 
 SEND = (
     "import django; django.setup();"
     "from django.core.mail import send_mail;"
     "send_mail('【对接通知】测试', '技术经理人已审核通过。', None, ['qiye@example.com'])"
 )
-
-
-class _Inbox:
-    """aiosmtpd's handler: keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
 
 
 def _free_port() -> int:
@@ -49,7 +39,7 @@ def _smtp_env(tmp_path, port: int, **extra: str) -> dict[str, str]:
 
 
 def test_mail_is_delivered_to_the_relay_the_environment_names(tmp_path):
-    inbox = _Inbox()
+    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
     try:

@@ -57,15 +57,13 @@ def test_worker_prepares_text_of_need_created_through_api(real_broker):
 
 def test_a_worker_delivers_a_notification_once_the_relay_comes_back(real_broker):
     # A real SMTP relay (aiosmtpd) that is down when the mail is queued and up a few seconds later.
-    import email
-    import email.policy
     import socket
     import uuid
 
     from aiosmtpd.controller import Controller
 
     from matchmaker import tasks
-    from tests.core.test_mail_settings import _Inbox
+    from tests.smtp import Inbox
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -77,7 +75,7 @@ def test_a_worker_delivers_a_notification_once_the_relay_comes_back(real_broker)
         "MATCHMAKER_MAIL_RETRY_SECONDS": "1",
     }
     subject = f"【对接通知】{uuid.uuid4().hex[:8]}"  # tells this run's mail from any left in the queue
-    inbox = _Inbox()
+    inbox = Inbox()
     log = live.ROOT / "data" / "celery-mail.log"
     with live.celery_worker(real_broker, name="mail", extra_env=smtp):
         body, sender, to = "技术经理人已审核通过。", "pingtai@example.com", ["qiye@example.com"]
@@ -93,8 +91,7 @@ def test_a_worker_delivers_a_notification_once_the_relay_comes_back(real_broker)
         relay.start()
 
         def mine() -> list[str]:
-            subjects = [email.message_from_bytes(m[2], policy=email.policy.default)["Subject"] for m in inbox.messages]
-            return [s for s in subjects if s == subject]
+            return [s for s in inbox.subjects() if s == subject]
 
         try:
             assert live.wait_for(mine, timeout=60), "the mail never reached the relay"
