@@ -56,10 +56,7 @@ INCREMENTAL_MIN_DOCS = 20000
 
 def engine_settings() -> engine.MatchSettings:
     """The matcher's settings: the engine's defaults with MATCHMAKER_ENGINE_SETTINGS applied."""
-    configured = settings.MATCHMAKER_ENGINE_SETTINGS
-    if isinstance(configured, engine.MatchSettings):
-        return configured
-    return engine.settings_with(configured or {})
+    return engine.settings_with(settings.MATCHMAKER_ENGINE_SETTINGS)
 
 
 def index_dir() -> Path:

@@ -62,7 +62,7 @@ class Postings:
         per_term[common] = 0
         self._indptr = np.concatenate([[0], np.cumsum(per_term)]).astype(csc.indptr.dtype)
         self._indices = csc.indices[sparse]
-        self._data = csc.data[sparse].astype(np.float32)
+        self._data = csc.data[sparse].astype(np.float32, copy=False)
 
     def add_scores(self, cols: Any, vals: Any, scores: Any) -> None:
         """scores += this matrix @ the query (sorted term columns `cols`, float32 `vals`)."""

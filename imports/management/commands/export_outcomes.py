@@ -49,9 +49,13 @@ class Command(BaseCommand):
         # Written beside the target and renamed: an interrupted export leaves no half file.
         partial = path.with_name(f".{path.name}.partial")
         written = 0
-        with partial.open("w", encoding="utf-8") as fh:
-            for outcome in tqdm(rows.iterator(chunk_size=2000), total=rows.count(), unit="条", file=self.stderr):
-                fh.write(json.dumps(outcome_line(outcome), ensure_ascii=False) + "\n")
-                written += 1
+        try:
+            with partial.open("w", encoding="utf-8") as fh:
+                for outcome in tqdm(rows.iterator(chunk_size=2000), total=rows.count(), unit="条", file=self.stderr):
+                    fh.write(json.dumps(outcome_line(outcome), ensure_ascii=False) + "\n")
+                    written += 1
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         partial.replace(path)
         self.stdout.write(f"已导出 {written} 条成果：{path}")
