@@ -13,6 +13,14 @@ a query at 106,000 outcomes with 2,000 candidates, the same float32 sums in the 
 same scores).
 Counts above the dtype's maximum (255; 65,535 once a build sees a larger count) can only come
 from rows added after the build and are clipped.
+
+Inside, columns are numbered by how many rows use them, the most used first (the vocabulary's
+column j is internal column ``inner[j]``); each row keeps its entries in the vocabulary's order, so
+every sum runs in the same order and gives the same float as before. Why: a query's dense vector
+is read at every non-zero of its 2,000 candidate rows, and seven in ten of those non-zeros fall
+on the few hundred n-grams found in more than a tenth of the rows. Numbered first, those
+entries sit in a few kilobytes that stay in the core's first-level cache instead of being spread
+over the whole 440 KB vector (0.72–0.83 of the rows' time at 106,000 outcomes, the same scores).
 """
 
 from __future__ import annotations
@@ -104,7 +112,10 @@ def _row_norms(indptr: Any, indices: Any, data: Any, levels: Any, idf: Any) -> A
 
 
 class CharRows:
-    """Counts (CSR, uint8 or uint16), idf per column and l2 norm per row of the character part."""
+    """Counts (CSR, uint8 or uint16), idf per column and l2 norm per row of the character part.
+
+    Methods take and give the vocabulary's columns; `counts` holds internal ones (module docstring).
+    """
 
     def __init__(self, counts: Any, idf: Any) -> None:
         from scipy.sparse import csr_matrix
@@ -112,14 +123,22 @@ class CharRows:
         counts = counts.tocsr()
         top = int(counts.data.max()) if counts.nnz else 1
         dtype = np.uint8 if top <= np.iinfo(np.uint8).max else np.uint16
-        self.counts = csr_matrix(
-            (np.minimum(counts.data, np.iinfo(dtype).max).astype(dtype), counts.indices, counts.indptr),
-            shape=counts.shape,
-        )
+        # Most used first; a stable sort keeps ties in vocabulary order.
+        used = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.outer = np.argsort(-used, kind="stable").astype(np.int32)
+        self.inner = np.empty_like(self.outer)
+        self.inner[self.outer] = np.arange(len(self.outer), dtype=np.int32)
         self.idf = np.asarray(idf, dtype=np.float32)
+        self._inner_idf = self.idf[self.outer]
         # (1 + ln tf) for every count the dtype can hold; index 0 is never used.
         tf = np.arange(np.iinfo(dtype).max + 1, dtype=np.float64)
         self.levels = np.where(tf > 0, 1.0 + np.log(np.maximum(tf, 1.0)), 0.0).astype(np.float32)
+        self.counts = self._internal(
+            csr_matrix(
+                (np.minimum(counts.data, np.iinfo(dtype).max).astype(dtype), counts.indices, counts.indptr),
+                shape=counts.shape,
+            )
+        )
         self.norms = self._norms(self.counts)
         self._growth = {"counts": GrowableRows(), "norms": GrowableRows()}
 
@@ -134,8 +153,19 @@ class CharRows:
     def shape(self) -> tuple[int, int]:
         return self.counts.shape  # type: ignore[no-any-return]
 
+    def _internal(self, counts: Any) -> Any:
+        """`counts` (CSR in the vocabulary's columns) in internal columns, each row's entries in
+        the same order (so not sorted by column: nothing here needs them sorted)."""
+        from scipy.sparse import csr_matrix
+
+        indices = self.inner[counts.indices].astype(counts.indices.dtype)
+        matrix = csr_matrix((counts.data, indices, counts.indptr), shape=counts.shape)
+        matrix.has_sorted_indices = False
+        return matrix
+
     def _norms(self, counts: Any) -> Any:
-        return _row_norms(counts.indptr, counts.indices, counts.data, self.levels, self.idf)
+        """Norms of rows of internal counts."""
+        return _row_norms(counts.indptr, counts.indices, counts.data, self.levels, self._inner_idf)
 
     def scores(self, rows: Any, query_indices: Any, query_values: Any, scratch: Any, split: bool = False) -> Any:
         """Cosine of each row in `rows` (indices, or None for all) with the l2-normalised query.
@@ -145,7 +175,8 @@ class CharRows:
         """
         counts = self.counts
         rows = np.arange(counts.shape[0]) if rows is None else np.asarray(rows)
-        scratch[query_indices] = query_values * self.idf[query_indices]
+        inner = self.inner[query_indices]
+        scratch[inner] = query_values * self.idf[query_indices]
 
         def block(part: Any) -> Any:
             return _rows_dot(counts.indptr, counts.indices, counts.data, self.levels, scratch, part, self.norms)
@@ -155,12 +186,12 @@ class CharRows:
                 return np.concatenate(in_two_halves(block, rows))
             return block(rows)
         finally:
-            scratch[query_indices] = 0.0
+            scratch[inner] = 0.0
 
     def row(self, i: int) -> dict[int, float]:
         """Column → weight of row `i`."""
         lo, hi = self.counts.indptr[i], self.counts.indptr[i + 1]
-        cols = self.counts.indices[lo:hi]
+        cols = self.outer[self.counts.indices[lo:hi]]
         weights = self.levels[self.counts.data[lo:hi]] * self.idf[cols] / self.norms[i]
         return dict(zip(cols.tolist(), weights.tolist(), strict=True))
 
@@ -170,7 +201,7 @@ class CharRows:
 
         counts = self._clipped(counts)
         data = self.levels[counts.data] * self.idf[counts.indices]
-        data /= np.repeat(self._norms(counts), np.diff(counts.indptr))
+        data /= np.repeat(self._norms(self._internal(counts)), np.diff(counts.indptr))
         return csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
     def tfidf_dot(self, dense: Any, idf: Any) -> Any:
@@ -185,8 +216,9 @@ class CharRows:
         levels = np.zeros_like(tf)
         levels[1:] = np.log(tf[1:])
         levels[1:] += 1
-        dense = np.ascontiguousarray(dense, dtype=np.float32)
-        idf = np.asarray(idf, dtype=np.float64)
+        # In internal columns, as the counts are.
+        dense = np.ascontiguousarray(np.asarray(dense, dtype=np.float32)[self.outer])
+        idf = np.asarray(idf, dtype=np.float64)[self.outer]
         counts = self.counts
         n = counts.shape[0]
         out = np.zeros((n, dense.shape[1]), dtype=np.float32)
@@ -211,6 +243,6 @@ class CharRows:
 
     def append(self, counts: Any) -> None:
         """Add rows of counts (CSR, in this vocabulary) below the others."""
-        counts = self._clipped(counts)
+        counts = self._internal(self._clipped(counts))
         self.counts = self._growth["counts"].append_csr(self.counts, counts)
         self.norms = self._growth["norms"].append_dense(self.norms, self._norms(counts))

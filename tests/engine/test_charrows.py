@@ -83,3 +83,27 @@ def test_many_rows_split_over_two_threads_score_exactly_as_on_one(fitted):
     q[cols] = vals
     np.testing.assert_allclose(two, (matrix @ q)[many], atol=1e-6)
     assert not scratch.any()
+
+
+def test_the_most_used_columns_are_numbered_first_and_sums_keep_the_vocabulary_order(fitted):
+    from matchmaker.engine._charrows import _rows_dot
+
+    rows, _, vocabulary, idf = fitted
+    counts, _ = char_counts(TEXTS, (1, 2))
+    used = np.bincount(counts.indices, minlength=counts.shape[1])
+    assert (np.diff(used[rows.outer]) <= 0).all()  # rows using each internal column, most first
+    assert used[rows.outer[0]] == used.max() > 1
+    assert np.array_equal(rows.inner[rows.outer], np.arange(len(vocabulary)))
+    # Each row lists its entries in the vocabulary's order, so the floats are those of the plain loop.
+    for i in range(len(TEXTS)):
+        lo, hi = rows.counts.indptr[i], rows.counts.indptr[i + 1]
+        assert np.array_equal(rows.outer[rows.counts.indices[lo:hi]], counts.indices[lo:hi])
+    cols, vals = _query("碳化硅器件焊接，石墨烯导热", vocabulary, idf)
+    plain = np.zeros(len(vocabulary), dtype=np.float32)
+    plain[cols] = vals * rows.idf[cols]
+    order = np.arange(len(TEXTS))
+    expected = _rows_dot(
+        counts.indptr, counts.indices, counts.data.astype(np.uint8), rows.levels, plain, order, rows.norms
+    )
+    scratch = np.zeros(len(vocabulary), dtype=np.float32)
+    assert np.array_equal(rows.scores(order, cols, vals, scratch), expected)
