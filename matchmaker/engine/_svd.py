@@ -1,11 +1,11 @@
 """Truncated SVD for LSA: scikit-learn's randomized algorithm, with its sparse products on every core.
 
-Same steps, random draws and sign convention as ``TruncatedSVD(algorithm="randomized", n_iter=5,
+The steps, random draws and sign convention of ``TruncatedSVD(algorithm="randomized", n_iter=5,
 random_state=seed)`` (Halko et al. 2011: a range finder with LU-normalised power iterations, then
-an exact SVD of the small projected matrix), so the result equals scikit-learn's up to float
-rounding — a test holds the two together. The power iterations are eleven products of the sparse
-corpus matrix with a dense block; scikit-learn runs them on one core, and at 106,000 outcomes they
-were a third of an index build.
+an exact SVD of the small projected matrix), normalising once per power iteration instead of
+twice, so the result equals scikit-learn's up to float rounding — tests hold the two together.
+The power iterations are eleven products of the sparse corpus matrix with a dense block;
+scikit-learn runs them on one core, and at 106,000 outcomes they were a third of an index build.
 """
 
 from __future__ import annotations
@@ -71,8 +71,12 @@ def truncated_svd(matrix: Any, k: int, *, seed: int = 0, n_iter: int = 5, n_over
     random_state = np.random.RandomState(seed)
     q = random_state.normal(size=(a.shape[1], size)).astype(dtype, copy=False)
     for _ in range(n_iter):
-        q, _ = linalg.lu(threaded_matmul(a, q), permute_l=True, check_finite=False)
-        q, _ = linalg.lu(threaded_matmul(a_t, q), permute_l=True, check_finite=False)
+        # scikit-learn LU-normalises after each of the two products. `a` has the longer side (the
+        # terms, at 106,000 outcomes 119,000 rows against 20,000), where the LU costs most; the
+        # block is normalised once per pass, on the short side, which spans the same subspace
+        # (the power iteration's condition grows by σ₁²/σₖ² between normalisations instead of σ₁/σₖ,
+        # harmless in float32 for a TF-IDF spectrum): 5.1 → 3.8 s for the fit at 106,000 outcomes.
+        q, _ = linalg.lu(threaded_matmul(a_t, threaded_matmul(a, q)), permute_l=True, check_finite=False)
     q, _ = linalg.qr(threaded_matmul(a, q), mode="economic", check_finite=False)
     b = threaded_matmul(a_t, q).T  # qᵀ·a
     u_hat, s, vt = linalg.svd(b, full_matrices=False, lapack_driver="gesdd")
