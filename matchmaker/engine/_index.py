@@ -204,6 +204,17 @@ def _outcome_query(outcome: OutcomeDoc, settings: MatchSettings) -> _Query:
     )
 
 
+def _normalized_fields(normalized: str | None, title: str, body: str, keywords: str) -> tuple[str, str, str]:
+    """Title, body and keywords cut from `normalized`, the normalised text of all three joined by
+    newlines (what a row stores): the one normalisation a row's words and n-grams came from, so
+    coverage and spans see what the scores saw, and no query normalises a candidate again (three
+    Traditional abstracts took 0.5 ms). A need's text has no keywords line."""
+    a, b = len(title), len(title) + 1 + len(body)
+    if normalized is None or len(normalized) not in {b + 1 + len(keywords), b if not keywords else -1}:
+        normalized = normalize("\n".join((title, body, keywords)))
+    return normalized[:a], normalized[a + 1 : b], normalized[b + 1 :]
+
+
 def _sklearn_version() -> str:
     import scipy
     import sklearn
@@ -227,7 +238,9 @@ class _Index(ABC):
         self.sklearn_version = _sklearn_version()
         self.lexicon_version = lexicon_version()
         self._ids: list[int | str] = []
-        self._texts = TextStore()  # title, body, keywords (for spans and coverage)
+        # Title, body and keywords of every row, normalised (for spans and coverage): normalising
+        # never changes a text's length, so offsets found in them are offsets in the originals.
+        self._texts = TextStore()
         self._structured = StructuredColumns()  # industry chain, TRL, money, city of every row
         self._word_vec: Any = None
         self._char_vec: Any = None
@@ -283,6 +296,7 @@ class _Index(ABC):
         for doc in docs:
             title, body, keywords = self._doc_texts(doc)
             normalized, stored = next(fresh) if doc.tokens is None else (doc.normalized, doc.tokens)
+            texts.append(_normalized_fields(normalized, title, body, keywords))
             # doc_tokens already holds title and keywords once; repeat them to reach the boost.
             if s.title_boost > 1 or s.keyword_boost > 1:
                 boosted = list(stored)
@@ -297,7 +311,6 @@ class _Index(ABC):
                 normalized = None
             char_docs.append(normalized)
             self._ids.append(doc.id)
-            texts.append((title, body, keywords))
             fields.append(self._doc_structured(doc))
         self._texts.extend(texts)
         self._structured.extend(fields)
@@ -641,7 +654,7 @@ class _Index(ABC):
         s = self.settings
         core = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[: s.core_terms]
         total = sum(w for _, w in core) or 1.0
-        haystacks = [_normalized("\n".join(self._texts[i])) for i in best]
+        haystacks = ["\n".join(self._texts[i]) for i in best]
         surfaces = _surfaces(lexicon)
         covered = 0.0
         for term, weight in core:
@@ -752,6 +765,9 @@ class _Index(ABC):
         title, body, _ = self._texts[i]
         cand_fields = {self._field_names[0]: title, self._field_names[1]: body}
         query_spans = {name: find_spans(text, query_forms, normalize(text)) for name, text in query.fields.items()}
+        # The row's fields hold the normalisation of its whole text; a field is normalised again on
+        # its own, as the query's are, so a Traditional title above a Simplified abstract (too few
+        # Traditional characters for the whole text to count as Traditional) still shows its spans.
         cand_spans = {name: find_spans(text, cand_forms, _normalized(text)) for name, text in cand_fields.items()}
         explanation_terms = [TermWeight(term, weight) for term, weight in chosen]
         if query.need_side:
@@ -759,8 +775,8 @@ class _Index(ABC):
         return Explanation(explanation_terms, need_spans=cand_spans, outcome_spans=query_spans)
 
 
-# Candidate texts are normalised for explanations and coverage on every query that proposes them;
-# OpenCC's script detection dominates a query's cost without this cache.
+# Candidate fields are normalised for explanations on every query that proposes them; OpenCC's
+# script detection would dominate an explanation's cost without this cache.
 _normalized = functools.lru_cache(maxsize=20000)(normalize)
 
 _surface_cache: dict[str, dict[str, set[str]]] = {}

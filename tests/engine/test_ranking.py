@@ -249,3 +249,34 @@ def test_rank_many_on_several_threads_gives_each_need_its_own_ranking_in_order()
     assert [summary(r) for r in index.rank_many(needs, k=10, threads=1)] == one
     assert [summary(r) for r in index.rank_many(needs, k=10, threads=4)] == one
     assert len({tuple(p[0] for p in s[2]) for s in one}) > 10  # the needs differ, so order matters
+
+
+def test_rows_keep_their_normalised_fields_and_a_query_normalises_no_candidate(monkeypatch) -> None:
+    from matchmaker.engine import _index
+    from matchmaker.engine._docs import doc_text, prepare
+
+    index = OutcomeIndex.build(OUTCOMES)
+    traditional = OUTCOMES[1]  # 碳化矽 … 模組
+    title, abstract, keywords = index._texts[index._row_of[traditional.id]]
+    whole = prepare(traditional)[0]
+    assert "\n".join((title, abstract, keywords)) == whole and len(whole) == len(doc_text(traditional))
+    assert "碳化硅" in title + abstract and "碳化矽" not in title + abstract
+
+    def refuse(text: str) -> str:
+        raise AssertionError(f"normalised a candidate again: {text[:20]}")
+
+    need = NEED["n-sic"]
+    normalized, tokens = prepare(need)
+    stored = dataclasses.replace(need, tokens=tokens, normalized=normalized)
+    monkeypatch.setattr(_index, "normalize", refuse)
+    monkeypatch.setattr(_index, "_normalized", refuse)
+    ranking = index.rank(stored, k=3, abstain=False)
+    assert ranking.proposals[0].id == traditional.id
+    assert ranking.signals["core_coverage"] > 0.5  # 碳化硅 found in the Traditional row's stored text
+
+
+def test_a_row_whose_stored_normalised_text_does_not_fit_its_fields_is_normalised_whole() -> None:
+    wrong = dataclasses.replace(OUTCOMES[1], tokens=tokens_for(OUTCOMES[1]), normalized="too short")
+    index = OutcomeIndex.build([wrong, *OUTCOMES[2:]])
+    title, abstract, _ = index._texts[0]
+    assert "碳化硅" in title + abstract and len(title) == len(wrong.title) and len(abstract) == len(wrong.abstract)
