@@ -207,7 +207,7 @@ def _outcome_query(outcome: OutcomeDoc, settings: MatchSettings) -> _Query:
 def _normalized_fields(normalized: str | None, title: str, body: str, keywords: str) -> tuple[str, str, str]:
     """Title, body and keywords cut from `normalized`, the normalised text of all three joined by
     newlines (what a row stores): the one normalisation a row's words and n-grams came from, so
-    coverage and spans see what the scores saw, and no query normalises a candidate again (three
+    the coverage signal sees what the scores saw and no query normalises a candidate again (three
     Traditional abstracts took 0.5 ms). A need's text has no keywords line."""
     a, b = len(title), len(title) + 1 + len(body)
     if normalized is None or len(normalized) not in {b + 1 + len(keywords), b if not keywords else -1}:
