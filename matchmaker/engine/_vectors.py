@@ -320,7 +320,7 @@ class _CharGrams:
         return count_codes(codes, bounds, self.width)
 
     def terms(self, codes: Any) -> list[str]:
-        """The gram of each code, in order."""
+        """The gram of each code in `codes` (ascending, as np.flatnonzero gives them), in order."""
         latin = int(np.searchsorted(codes, self.base))
         out = [self.latin_terms[code] for code in codes[:latin].tolist()]
         chars = [chr(c) for c in self.present.tolist()]
