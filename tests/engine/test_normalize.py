@@ -82,12 +82,29 @@ def test_use_lexicon_switches_the_process_wide_lexicon(engine_lexicon: Lexicon) 
         "碳化矽功率模組採用銀燒結互連，提高功率循環壽命與高溫可靠性。",
         "記憶體與晶片的雷射封裝製程，良率提升到98%（SiC MOSFET）。",
         "氫燃料電池質子交換膜、催化劑與雙極板的國產化替代",
+        # 記憶體→内存 changes a whole conversion's length: these take the clause route.
+        "計算機記憶體\n資料庫與記憶體，軟體",
+        "雷射\n\n晶片：記憶體；",
     ],
 )
-def test_whole_text_conversion_equals_the_clause_by_clause_one(text: str) -> None:
+def test_normalising_converts_each_clause_as_it_would_alone(text: str) -> None:
     from matchmaker.engine import _normalize
 
     folded = _normalize._FULL_WIDTH.sub(_normalize._half_width, text).lower()
     clauses = "".join(_normalize._convert_clause(m.group()) for m in _normalize._CLAUSE.finditer(folded))
-    assert normalize(text) == clauses
+    assert normalize(text) == clauses and len(clauses) == len(text)
     assert normalize(text) != folded  # it was Traditional, and it was converted
+    # The Han clauses converted in one OpenCC call, joined by newlines, as each alone.
+    assert _normalize._convert_clauses(folded) == clauses
+
+
+def test_script_detection_needs_two_percent_of_the_han_characters_as_evidence() -> None:
+    from matchmaker.engine._normalize import is_traditional
+
+    simplified = "功率器件封装工艺提高可靠性" * 8  # 104 Han characters
+    # 矽 is Taiwan-only (→ 硅): 2 of 106 is under 2 %, 3 of 107 is over; detection stops counting
+    # once it has enough, and must still say no when there is not enough.
+    assert not is_traditional("矽" * 2 + simplified)
+    assert is_traditional("矽" * 3 + simplified)
+    assert is_traditional("碳化矽功率模組採用銀燒結互連" + "。" * 50)
+    assert not is_traditional(simplified + "，" + "sic" * 40)
