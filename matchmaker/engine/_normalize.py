@@ -206,12 +206,12 @@ def normalize(text: str) -> str:
 
 def _convert_clauses(text: str) -> str:
     """`text` with each clause converted on its own (`_convert_clause`), the Han clauses in one OpenCC
-    call: joined by newlines, which no OpenCC phrase holds, so each converts as it would alone (one
-    call per clause, ~16 of ~8 µs each, was most of normalising a Traditional abstract)."""
+    call: joined by newlines, which no OpenCC phrase holds, so each converts as it would alone (a
+    call per clause was ~16 calls of ~8 µs each for a Traditional abstract)."""
     clauses = _CLAUSE.findall(text)
     han = [i for i, clause in enumerate(clauses) if _HAN.match(clause)]
     converted = str(_opencc().convert("\n".join(clauses[i] for i in han))).split("\n")
-    if len(converted) != len(han):  # never seen; the slow way stays right
+    if len(converted) != len(han):  # no Han clause at all, or a newline came out of OpenCC
         return "".join(map(_convert_clause, clauses))
     for i, out in zip(han, converted, strict=True):
         # A phrase that changes the clause's length (記憶體→内存) is converted piece by piece.
