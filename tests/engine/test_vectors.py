@@ -49,3 +49,27 @@ def test_parallel_map_keeps_order_on_forked_workers_even_from_two_threads():
     assert a == [_square_plus(i) for i in items]
     assert b == [_square_plus(i + 7) for i in items]
     assert not _FORKED  # nothing left behind
+
+
+def _tokens(doc):
+    return doc
+
+
+@pytest.mark.parametrize("copies", [1, 30], ids=["a few documents", "repeated documents"])
+def test_word_tfidf_equals_scikit_learn(copies):
+    from matchmaker.engine._vectors import word_tfidf
+
+    docs = [
+        ("碳化硅", "封装", "碳化硅", "寿命"),
+        (),
+        ("igbt", "模块", "封装", "封装", "封装"),
+        ("氢", "燃料电池", "质子交换膜", "igbt"),
+        ("寿命",),
+    ] * copies
+    reference = TfidfVectorizer(analyzer=_tokens, sublinear_tf=True)
+    expected = reference.fit_transform(docs)
+    matrix, weights = word_tfidf(docs)
+    assert weights.vocabulary_ == reference.vocabulary_
+    np.testing.assert_allclose(weights.idf_, reference.idf_)
+    np.testing.assert_allclose(matrix.toarray(), expected.toarray(), atol=1e-12)
+    assert matrix.has_sorted_indices
