@@ -90,7 +90,6 @@ def smooth_idf(counts: Any, n_docs: int) -> Any:
 
 def count_rows(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> Any:
     """Counts of the known terms of each document (CSR, int32, sorted columns); unknown terms dropped."""
-
     # Terms to columns in C (map over dict.get), -1 for a term the vocabulary lacks.
     codes = np.fromiter(map(vocabulary.get, itertools.chain.from_iterable(docs), itertools.repeat(-1)), dtype=np.int32)
     bounds = _token_bounds(docs)
