@@ -129,7 +129,6 @@ class CharRows:
         self.inner = np.empty_like(self.outer)
         self.inner[self.outer] = np.arange(len(self.outer), dtype=np.int32)
         self.idf = np.asarray(idf, dtype=np.float32)
-        self._inner_idf = self.idf[self.outer]
         # (1 + ln tf) for every count the dtype can hold; index 0 is never used.
         tf = np.arange(np.iinfo(dtype).max + 1, dtype=np.float64)
         self.levels = np.where(tf > 0, 1.0 + np.log(np.maximum(tf, 1.0)), 0.0).astype(np.float32)
@@ -164,8 +163,8 @@ class CharRows:
         return matrix
 
     def _norms(self, counts: Any) -> Any:
-        """Norms of rows of internal counts."""
-        return _row_norms(counts.indptr, counts.indices, counts.data, self.levels, self._inner_idf)
+        """Norms of rows of internal counts (at a build and an add, never in a query)."""
+        return _row_norms(counts.indptr, counts.indices, counts.data, self.levels, self.idf[self.outer])
 
     def scores(self, rows: Any, query_indices: Any, query_values: Any, scratch: Any, split: bool = False) -> Any:
         """Cosine of each row in `rows` (indices, or None for all) with the l2-normalised query.

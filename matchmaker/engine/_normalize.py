@@ -54,7 +54,8 @@ def _detect(text: str) -> tuple[bool, str]:
     # are Simplified and hold none, which this per-character check (cached) finds without converting
     # the whole text twice. A length-changing phrase made only of shared characters is Taiwan
     # vocabulary, not Traditional script, so it is no reason to convert either.
-    if not _may_hold_evidence(text):
+    codes = _code_points(text)
+    if not _may_hold_evidence(codes):
         return False, text
     converted = _opencc().convert(text)
     plain = _opencc("t2s").convert(text)
@@ -63,7 +64,6 @@ def _detect(text: str) -> tuple[bool, str]:
     # Compare code points as arrays: only the changed positions reach Python, and only until they
     # are evidence enough (a Traditional abstract changes ~55 characters and needs ~6: counting
     # them all was a third of normalising it).
-    codes = _code_points(text)
     enough = _TRADITIONAL_SHARE * _han_count(codes)
     changed = 0
     for i in np.flatnonzero(codes != _code_points(converted)).tolist():
@@ -98,8 +98,8 @@ _UNSEEN, _NO_EVIDENCE, _MAY_BE_EVIDENCE = 0, 1, 2
 _char_kind = np.zeros(0x110000, dtype=np.uint8)
 
 
-def _may_hold_evidence(text: str) -> bool:
-    codes = _code_points(text)
+def _may_hold_evidence(codes: Any) -> bool:
+    """Whether any of the text's code points (`_code_points`) may be evidence of Traditional script."""
     kinds = _char_kind[codes]
     if not kinds.all():
         for code in np.unique(codes[kinds == _UNSEEN]).tolist():
