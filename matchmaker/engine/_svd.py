@@ -51,6 +51,31 @@ def threaded_matmul(matrix: Any, dense: Any, threads: int | None = None) -> Any:
     return out
 
 
+_CHOLESKY_QR_MAX_CONDITION = 1e4
+
+
+def _orthonormal_basis(y: Any) -> Any:
+    """An orthonormal basis of the columns of the tall `y`, in its dtype.
+
+    scikit-learn takes Q of a Householder QR; any orthonormal basis of the same columns gives the
+    same components (the SVD below rotates it). Cholesky QR — R from the Cholesky factor of YᵀY,
+    Q = Y·R⁻¹, in float64 — is two matrix products instead of Householder steps down 119,000 rows:
+    0.24 against 0.52 s at 91,000 terms. It leaves QᵀQ off the identity by about ε·κ(R)², below
+    float32's rounding while κ(R) < 10⁴; after the power iterations κ is that of the top singular
+    values (870 at 106,000 outcomes). A worse-conditioned block takes the Householder QR.
+    """
+    from scipy import linalg
+
+    q = y.astype(np.float64)
+    try:
+        r = linalg.cholesky(q.T @ q, lower=False, check_finite=False)
+    except linalg.LinAlgError:
+        r = None
+    if r is None or np.linalg.cond(r) > _CHOLESKY_QR_MAX_CONDITION:
+        return linalg.qr(y, mode="economic", check_finite=False)[0]
+    return (q @ linalg.solve_triangular(r, np.eye(len(r)), check_finite=False)).astype(y.dtype, copy=False)
+
+
 def truncated_svd(matrix: Any, k: int, *, seed: int = 0, n_iter: int = 5, n_oversamples: int = 10) -> tuple[Any, Any]:
     """(Σ, Vᵀ) of the rank-`k` truncated SVD of the sparse `matrix` (rows = documents).
 
@@ -77,7 +102,7 @@ def truncated_svd(matrix: Any, k: int, *, seed: int = 0, n_iter: int = 5, n_over
         # (the power iteration's condition grows by σ₁²/σₖ² between normalisations instead of σ₁/σₖ,
         # harmless in float32 for a TF-IDF spectrum): 5.1 → 3.8 s for the fit at 106,000 outcomes.
         q, _ = linalg.lu(threaded_matmul(a_t, threaded_matmul(a, q)), permute_l=True, check_finite=False)
-    q, _ = linalg.qr(threaded_matmul(a, q), mode="economic", check_finite=False)
+    q = _orthonormal_basis(threaded_matmul(a, q))
     b = threaded_matmul(a_t, q).T  # qᵀ·a
     u_hat, s, vt = linalg.svd(b, full_matrices=False, lapack_driver="gesdd")
     components = (q @ u_hat)[:, :k].T if transpose else vt[:k]

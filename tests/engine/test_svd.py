@@ -31,3 +31,30 @@ def test_threaded_product_equals_the_plain_product():
     matrix = sp.random(5000, 300, density=0.02, format="csr", dtype=np.float32, random_state=2)
     dense = np.random.default_rng(0).random((300, 7), dtype=np.float32)
     np.testing.assert_array_equal(threaded_matmul(matrix, dense, threads=2), matrix @ dense)
+
+
+def _tall(condition: float, dtype=np.float32) -> np.ndarray:
+    """A 20,000 × 30 block whose singular values run from 1 down to 1/condition."""
+    rng = np.random.default_rng(3)
+    left, _ = np.linalg.qr(rng.normal(size=(20000, 30)))
+    right, _ = np.linalg.qr(rng.normal(size=(30, 30)))
+    return ((left * np.logspace(0, -np.log10(condition), 30)) @ right).astype(dtype)
+
+
+@pytest.mark.parametrize(("condition", "householder"), [(1e2, False), (1e3, False), (1e6, True)])
+def test_orthonormal_basis_spans_the_block_by_cholesky_or_householder(monkeypatch, condition, householder):
+    from scipy import linalg
+
+    from matchmaker.engine import _svd
+
+    y = _tall(condition)
+    used = []
+    qr = linalg.qr
+    monkeypatch.setattr(linalg, "qr", lambda *a, **k: used.append(True) or qr(*a, **k))
+    q = _svd._orthonormal_basis(y)
+    assert q.dtype == np.float32 and q.shape == y.shape
+    assert bool(used) is householder
+    q64 = q.astype(np.float64)
+    np.testing.assert_allclose(q64.T @ q64, np.eye(30), atol=1e-5)
+    # Every column of y lies in the span of q: projecting onto it changes nothing.
+    np.testing.assert_allclose(q64 @ (q64.T @ y), y, atol=1e-5)
