@@ -236,6 +236,28 @@ def test_a_large_index_scores_only_the_candidate_pool_best_by_word_score() -> No
     assert compared > 20
 
 
+def test_only_the_char_pool_best_by_word_and_lsa_score_get_character_scores() -> None:
+    from matchmaker import bench
+
+    outcomes, needs = bench.synthetic_corpus(300, 6, seed=5)
+    pooled = OutcomeIndex.build(outcomes, dataclasses.replace(MatchSettings(), candidate_pool=40))
+    narrow = OutcomeIndex.build(outcomes, dataclasses.replace(pooled.settings, char_pool=10))
+    s = narrow.settings
+    for need in needs:
+        full = {p.id: p.parts for p in pooled.rank(need, k=40, abstain=False).proposals}
+        parts = {p.id: p.parts for p in narrow.rank(need, k=40, abstain=False).proposals}
+        assert len(parts) == len(full) == 40  # k covers the pool, so every pool row is listed
+        partial = {
+            i: (1 - s.lsa_weight) * s.word_weight * p["text_word"] + s.lsa_weight * p["text_lsa"]
+            for i, p in parts.items()
+        }
+        best = set(sorted(partial, key=lambda i: -partial[i])[:10])
+        assert {i for i, p in parts.items() if p["text_char"] > 0} == best
+        for i in best:
+            assert parts[i]["text_char"] == pytest.approx(full[i]["text_char"], abs=1e-6)
+            assert parts[i]["text_lsa"] == full[i]["text_lsa"] and parts[i]["text_word"] == full[i]["text_word"]
+
+
 def test_rank_many_on_several_threads_gives_each_need_its_own_ranking_in_order() -> None:
     from matchmaker import bench
 
