@@ -39,7 +39,7 @@ from ._vectors import (
 )
 
 # Bumped whenever the pickled layout or the scoring changes; a mismatch means "rebuild the index".
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 # Structured fit can move a score by at most ±15 %, so a candidate this far down the text ranking
 # cannot reach the top k; scoring only these keeps a query fast on 100 000 outcomes.
 _RESCORE_DEPTH = 300
