@@ -352,7 +352,7 @@ class _Index(ABC):
         # The character weights are made for the sample only; every row is projected from its counts.
         idf = self._char_vec.idf_
         char = tfidf_with(counts[rows], idf).astype(np.float32)
-        sigma, components = truncated_svd(hstack([self._word[rows], char]).tocsr(), dims)
+        sigma, components = truncated_svd(hstack([self._word[rows], char]).tocsr(), dims, n_iter=s.lsa_power_iterations)
         # The components V project a query or a new row (x·V). Kept in float16, half the memory (a
         # row per term: 33 instead of 66 MB at 106,000 outcomes, and a richer vocabulary has more
         # terms than rows), scaled so the largest entry is 1,024: float16 keeps three significant
