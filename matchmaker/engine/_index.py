@@ -602,16 +602,20 @@ class _Index(ABC):
         # Each query on one core: the cores are busy with other queries (or other workers).
         if threads <= 1:
             return [self._rank(doc, k, abstain, split=False) for doc in docs]
-        # The compiled loops (word postings, character rows) release the GIL, so
-        # queries on every core overlap there: 1,000 needs at 106,000 outcomes in 3.0 instead of
-        # 5.2 s on two cores. A query only reads the index; results come back in input order.
+        # The compiled loops (word postings, character rows) release the GIL, so queries on every
+        # core overlap there: 1,000 needs at 106,000 outcomes in 3.0 instead of 5.2 s on two cores
+        # when 2,000 character rows a query were most of its time. With 300 (char_pool) the Python
+        # between the loops dominates and two threads gained nothing measurable (4.0–4.2 against
+        # 3.5–4.8 s on a slower machine); worker processes still do. A query only reads the index;
+        # results come back in input order.
         with ThreadPoolExecutor(max_workers=threads) as pool:
             return list(pool.map(lambda doc: self._rank(doc, k, abstain, split=False), docs))
 
     def _char_scores(self, cand: Any, word: Any, lsa: Any, q_char: _SparseVector, split: bool) -> Any:
         """Character cosines of the candidates: of the `char_pool` best by word and LSA score when
-        there are more, the others 0. Character rows are most of a query's time; the LSA scores of
-        the whole pool are kept, because the topic rule of abstention looks at its nearest rows."""
+        there are more, the others 0. Character rows were most of a query's time for 2,000
+        candidates; the LSA scores of the whole pool are kept, because the topic rule of abstention
+        looks at its nearest rows."""
         s = self.settings
         chars = self._char
         scratch = _scratch(chars.shape[1])
