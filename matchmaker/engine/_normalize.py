@@ -24,10 +24,13 @@ _WINDOW = 8
 _converters: dict[str, Any] = {}
 _converter_lock = threading.Lock()
 
+# Han characters: CJK extension A, the unified ideographs, the compatibility ideographs.
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_HAN_CLASS = "".join(f"{chr(first)}-{chr(last)}" for first, last in _HAN_RANGES)
 # Clauses are converted independently: a phrase never crosses punctuation, spaces or a script change,
 # so a length change in one clause cannot disturb the conversion of its neighbours.
-_CLAUSE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CLAUSE = re.compile(f"[{_HAN_CLASS}]+|[^{_HAN_CLASS}]+")
+_HAN = re.compile(f"[{_HAN_CLASS}]")
 _FULL_WIDTH = re.compile(r"[\u3000\uff01-\uff5e]")
 
 
@@ -76,13 +79,7 @@ def _detect(text: str) -> tuple[bool, str]:
 
 def _han_count(codes: Any) -> int:
     """How many of `codes` are Han characters, as _HAN counts them."""
-    return int(
-        np.count_nonzero(
-            ((codes >= 0x3400) & (codes <= 0x4DBF))
-            | ((codes >= 0x4E00) & (codes <= 0x9FFF))
-            | ((codes >= 0xF900) & (codes <= 0xFAFF))
-        )
-    )
+    return sum(int(np.count_nonzero((codes >= first) & (codes <= last))) for first, last in _HAN_RANGES)
 
 
 def _code_points(text: str) -> Any:
