@@ -19,6 +19,7 @@ from ._explain import Explanation, TermWeight, find_spans
 from ._growable import GrowableRows
 from ._jit import cores
 from ._lexicon import Lexicon
+from ._lsascores import lsa_cosines
 from ._normalize import normalize
 from ._postings import Postings
 from ._select import best_rows
@@ -277,7 +278,7 @@ class _Index(ABC):
         return [i for i, alive in zip(self._ids, self._alive, strict=True) if alive]
 
     def __len__(self) -> int:
-        return len(self._ids) if self._alive is None else int(self._alive.sum())
+        return len(self._ids) if self._alive is None else int(np.count_nonzero(self._alive))
 
     # --- building -------------------------------------------------------------------------------
     def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[Sequence[str]], list[str]]:
@@ -528,16 +529,12 @@ class _Index(ABC):
         word = word_all[cand]
         lsa = np.zeros(len(cand), dtype=np.float32)
         if self._lsa is not None and len(cand):
-            basis, sigma, norms = self._lsa.basis, self._lsa.sigma, self._lsa.norms
-            sub = basis[cand]
             # The query's coordinates q·V, for the stacked, separately normalised word and character
             # vectors. (They were once Uᵀ(X·q)/Σ summed over the candidates only, which is exact
             # when every row is one and loses most of the query's topic in a large index: with the
             # dev outcomes among 106,000, need→outcome nDCG@10 0.32 against 0.53 now.)
             coordinates = self._lsa.project(q_word, q_char, self._word.shape[1])
-            q_norm = float(np.linalg.norm(coordinates)) or 1.0
-            a = coordinates * sigma
-            lsa = np.maximum((sub @ a) / (norms[cand] * q_norm), 0.0)
+            lsa = lsa_cosines(self._lsa.basis, self._lsa.sigma, self._lsa.norms, cand, coordinates)
         char = self._char_scores(cand, word, lsa, q_char, split)
         lexical = s.word_weight * word + s.char_weight * char
         text = lexical if self._lsa is None else (1 - s.lsa_weight) * lexical + s.lsa_weight * lsa
@@ -556,36 +553,46 @@ class _Index(ABC):
         rows = cand[top]
         fits = self._fit_parts(query, rows)
         final = np.clip(text[top].astype(np.float64) * fits[4], 0.0, 1.0)
-        # (score, row, position among the candidates, structured parts); the parts dicts are made
-        # for the k proposals only.
-        scored = list(zip(final.tolist(), rows.tolist(), top.tolist(), fits.T.tolist(), strict=True))
-        # Ties broken by index order keep rankings reproducible across runs.
-        scored.sort(key=lambda item: (-item[0], item[1]))
-
+        # Best first, ties broken by index order so that rankings are reproducible across runs; only
+        # as many as the proposals and the coverage signal read are turned into Python objects.
+        order = np.lexsort((rows, -final))[: max(k, s.coverage_depth)]
+        best = rows[order].tolist()
+        j_best = top[order]
         signals = self._signals(
             weights,
             lexicon,
-            [i for _, i, _, _ in scored[: s.coverage_depth]],
-            float(text[scored[0][2]]) if scored else 0.0,
-            float(word_all.max()),
+            best[: s.coverage_depth],
+            float(text[j_best[0]]) if len(best) else 0.0,
+            float(word.max()) if len(word) else 0.0,
             lexical,
             lsa,
             q_word,
         )
-        reason = self._abstain_reason(signals, bool(scored))
+        reason = self._abstain_reason(signals, bool(best))
         if abstain and reason:
             return Ranking(abstained=True, reason=reason, would_abstain=reason, signals=signals)
 
+        j_best = j_best[:k]
+        columns = zip(
+            best[:k],
+            final[order[:k]].tolist(),
+            word[j_best].tolist(),
+            char[j_best].tolist(),
+            lsa[j_best].tolist(),
+            text[j_best].tolist(),
+            fits[:4, order[:k]].T.tolist(),
+            strict=True,
+        )
         proposals = [
             Proposal(
                 id=self._ids[i],
                 score=score,
                 rank=rank,
                 parts={
-                    "text_word": float(word[j]),
-                    "text_char": float(char[j]),
-                    "text_lsa": float(lsa[j]),
-                    "text": float(text[j]),
+                    "text_word": p_word,
+                    "text_char": p_char,
+                    "text_lsa": p_lsa,
+                    "text": p_text,
                     "industry": industry,
                     "trl": trl,
                     "price": price,
@@ -593,7 +600,9 @@ class _Index(ABC):
                 },
                 explainer=functools.partial(self._explain, query, i, q_word, q_char, sources, lexicon),
             )
-            for rank, (score, i, j, (industry, trl, price, region, _)) in enumerate(scored[:k], start=1)
+            for rank, (i, score, p_word, p_char, p_lsa, p_text, (industry, trl, price, region)) in enumerate(
+                columns, start=1
+            )
         ]
         return Ranking(proposals=proposals, would_abstain=reason, signals=signals)
 

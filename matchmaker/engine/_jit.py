@@ -30,6 +30,16 @@ def compiled(fn: F) -> F:
         return numba.njit(nogil=True)(fn)  # type: ignore[return-value]
 
 
+def compiled_sums(fn: F) -> F:
+    """`compiled`, free to reorder float sums so that a dot product runs on vector instructions:
+    the last bits of a sum may differ from a sequential loop's (or BLAS's)."""
+    options = {"cache": True, "nogil": True, "fastmath": {"reassoc", "contract"}}
+    try:
+        return numba.njit(**options)(fn)  # type: ignore[return-value]
+    except RuntimeError:  # no cache locator, as in `compiled`
+        return numba.njit(**{**options, "cache": False})(fn)  # type: ignore[return-value]
+
+
 def cores() -> int:
     """Cores this process may run on: a worker pinned to some of the machine's cores (taskset, a
     container's cpuset) should not start a thread for each of the others."""

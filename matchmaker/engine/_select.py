@@ -12,7 +12,10 @@ each waits for the last) was still 0.5 ms. Every eighth row now gives a floor in
 holding about 1.5·m/8 of the sample's best. One pass keeps the rows at or above it (a compare per
 row, rarely true), and the exact choice runs on those ~1.5·m rows. When the floor keeps fewer than m
 rows the exact choice runs on all of them, so the result never changes (0.50 → 0.33 ms at 106,000
-outcomes, the same rows for 300 needs).
+outcomes, the same rows for 300 needs). Within those rows, half the time went to sorting the
+chosen row numbers (numba's np.sort) and to walking down from the top of the histogram; the rows
+are now marked and read back in order, and the walk starts at the highest bucket in use (0.26 →
+0.18 ms on a faster machine, the same rows for 300 needs).
 """
 
 from __future__ import annotations
@@ -32,9 +35,12 @@ def _exact_best(scores: Any, alive: Any, m: int) -> Any:
     bits = scores.view(np.int32)
     hist = np.zeros(1 << (31 - _BUCKET_SHIFT), dtype=np.int32)
     count = 0
+    top = 0
     for i in range(scores.shape[0]):
         if alive[i] and scores[i] > 0:
-            hist[bits[i] >> _BUCKET_SHIFT] += 1
+            bucket = bits[i] >> _BUCKET_SHIFT
+            hist[bucket] += 1
+            top = max(top, bucket)
             count += 1
     if count <= m:
         out = np.empty(count, dtype=np.int64)
@@ -44,29 +50,38 @@ def _exact_best(scores: Any, alive: Any, m: int) -> Any:
                 out[k] = i
                 k += 1
         return out
-    cut = hist.shape[0] - 1
+    # The walk down starts at the highest bucket in use: from the top of the histogram it crossed
+    # some 16,000 empty buckets of scores above 1.
+    cut = top
     above = 0
     while above + hist[cut] < m:
         above += hist[cut]
         cut -= 1
-    chosen = np.empty(m, dtype=np.int64)
+    take = np.zeros(scores.shape[0], dtype=np.bool_)
     at_cut = np.empty(hist[cut], dtype=np.int64)
-    k = 0
     t = 0
     for i in range(scores.shape[0]):
         if alive[i] and scores[i] > 0:
             bucket = bits[i] >> _BUCKET_SHIFT
             if bucket > cut:
-                chosen[k] = i
-                k += 1
+                take[i] = True
             elif bucket == cut:
                 at_cut[t] = i
                 t += 1
     # Within the bucket: best score first, the lower row first among equal scores (a stable sort of
     # rows already in ascending order).
     order = np.argsort(-scores[at_cut], kind="mergesort")
-    chosen[k:] = at_cut[order[: m - k]]
-    return np.sort(chosen)
+    for r in at_cut[order[: m - above]]:
+        take[r] = True
+    # The chosen rows marked and read back in order: sorting them (numba's np.sort) was half the
+    # cost of this choice among 3,000 rows.
+    chosen = np.empty(m, dtype=np.int64)
+    k = 0
+    for i in range(scores.shape[0]):
+        if take[i]:
+            chosen[k] = i
+            k += 1
+    return chosen
 
 
 @compiled

@@ -63,6 +63,18 @@ def test_a_need_sharing_only_stray_characters_is_abstained(index: OutcomeIndex) 
     assert ranking.abstained and ranking.reason == "no_shared_terms"
 
 
+def test_removed_candidates_lend_no_shared_word_to_a_query() -> None:
+    # The need shares only 优化, with outcomes 1 and 8: once both are removed nothing live shares a
+    # word with it (best_word once counted the removed rows' word scores).
+    need = NeedDoc(id="x", title="外卖骑手排班优化", description="我们想优化外卖骑手的排班和薪酬结算流程。")
+    index = OutcomeIndex.build(OUTCOMES)
+    assert index.rank(need, k=5, abstain=False).signals["best_word"] > 0
+    index.remove([1, 8])
+    ranking = index.rank(need, k=5)
+    assert ranking.signals["best_word"] == 0.0
+    assert ranking.abstained and ranking.reason == "no_shared_terms"
+
+
 def test_one_word_in_common_is_a_coincidence_not_a_match(index: OutcomeIndex) -> None:
     # Shares only 优化 (with outcomes 1 and 8).
     need = NeedDoc(id="x", title="外卖骑手排班优化", description="我们想优化外卖骑手的排班和薪酬结算流程。")
