@@ -35,7 +35,7 @@ from ._jit import compiled, cores, in_two_halves, on_every_core
 # Rows from which one query's character rows are scored on two cores: 2,000 rows at 106,000
 # outcomes take 1.7 ms on one core and 0.9 ms on two (the full query 5.1 → 4.2 ms p50); a
 # smaller set gains less than the hand-off to the helper thread costs. (A query now scores
-# `char_pool`, 300, so only a larger char_pool splits.)
+# `char_pool`, 150, so only a larger char_pool splits.)
 _SPLIT_ROWS = 1000
 
 

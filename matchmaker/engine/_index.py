@@ -459,13 +459,12 @@ class _Index(ABC):
             if tf > 0
         }
 
-    def _expand(self, weights: dict[str, float], lexicon: Lexicon) -> tuple[dict[str, float], dict[str, set[str]]]:
-        """Add related terms at a fraction of their source's weight; remember where each came from."""
+    def _expand(self, weights: dict[str, float], lexicon: Lexicon) -> dict[str, float]:
+        """Add related terms at a fraction of their source's weight (`_sources` says where each came from)."""
         expanded = dict(weights)
-        sources: dict[str, set[str]] = {term: {term} for term in weights}
         factor = self.settings.related_weight
         if factor <= 0:
-            return expanded, sources
+            return expanded
         vocab = self._word_vec.vocabulary_
         for term, weight in weights.items():
             for target in lexicon.related.get(term, ()):
@@ -473,8 +472,7 @@ class _Index(ABC):
                 if target in weights or target not in vocab:
                     continue
                 expanded[target] = max(expanded.get(target, 0.0), factor * weight)
-                sources.setdefault(target, set()).add(term)
-        return expanded, sources
+        return expanded
 
     def _query_vector(self, weights: dict[str, float]) -> _SparseVector:
         vocab = self._word_vec.vocabulary_
@@ -521,7 +519,7 @@ class _Index(ABC):
         lexicon = active_lexicon()
         query = self._query(doc)
         weights = self._query_word_weights(query)
-        expanded, sources = self._expand(weights, lexicon)
+        expanded = self._expand(weights, lexicon)
         q_word = self._query_vector(expanded)
         q_char = self._query_char(query.char_text)
         word_all = self._word_scores(q_word.indices, q_word.data)
@@ -598,7 +596,7 @@ class _Index(ABC):
                     "price": price,
                     "region": region,
                 },
-                explainer=functools.partial(self._explain, query, i, q_word, q_char, sources, lexicon),
+                explainer=functools.partial(self._explain, query, i, q_word, q_char, weights, lexicon),
             )
             for rank, (i, score, p_word, p_char, p_lsa, p_text, (industry, trl, price, region)) in enumerate(
                 columns, start=1
@@ -613,10 +611,9 @@ class _Index(ABC):
             return [self._rank(doc, k, abstain, split=False) for doc in docs]
         # The compiled loops (word postings, character rows) release the GIL, so queries on every
         # core overlap there: 1,000 needs at 106,000 outcomes in 3.0 instead of 5.2 s on two cores
-        # when 2,000 character rows a query were most of its time. With 300 (char_pool) the Python
-        # between the loops dominates and two threads gained nothing measurable (4.0–4.2 against
-        # 3.5–4.8 s on a slower machine); worker processes still do. A query only reads the index;
-        # results come back in input order.
+        # when 2,000 character rows a query were most of its time. With 150 (char_pool) the Python
+        # between the loops weighs more and two threads gain less (1.66 against 2.03 s); worker
+        # processes gain more. A query only reads the index; results come back in input order.
         with ThreadPoolExecutor(max_workers=threads) as pool:
             return list(pool.map(lambda doc: self._rank(doc, k, abstain, split=False), docs))
 
@@ -751,7 +748,7 @@ class _Index(ABC):
         return terms
 
     def _explain(
-        self, query: _Query, i: int, q_word: Any, q_char: Any, sources: dict[str, set[str]], lexicon: Lexicon
+        self, query: _Query, i: int, q_word: Any, q_char: Any, weights: dict[str, float], lexicon: Lexicon
     ) -> Explanation:
         s = self.settings
         # Weights are each term's contribution to the `text` part of the score.
@@ -788,7 +785,7 @@ class _Index(ABC):
         cand_forms: set[str] = set()
         for term, _ in chosen:
             cand_forms |= surfaces.get(term, {term})
-            for source in sources.get(term, {term}):
+            for source in _sources(term, weights, lexicon):
                 query_forms |= surfaces.get(source, {source})
         title, body, _ = self._texts[i]
         cand_fields = {self._field_names[0]: title, self._field_names[1]: body}
@@ -808,6 +805,15 @@ class _Index(ABC):
 _normalized = functools.lru_cache(maxsize=20000)(normalize)
 
 _surface_cache: dict[str, dict[str, set[str]]] = {}
+
+
+def _sources(term: str, weights: dict[str, float], lexicon: Lexicon) -> set[str]:
+    """The query's own terms a word of the query vector stands for: itself, or, for a related term
+    `_expand` added, the terms it is related to. (Worked out for explanations only: made for every
+    query, these sets were a fifth of the objects a ranking allocates.)"""
+    if term in weights:
+        return {term}
+    return {source for source in weights if term in lexicon.related.get(source, ())}
 
 
 def _surfaces(lexicon: Lexicon) -> dict[str, set[str]]:

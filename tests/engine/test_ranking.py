@@ -227,12 +227,13 @@ def test_a_large_index_scores_only_the_candidate_pool_best_by_word_score() -> No
     from matchmaker.engine._tokenize import active_lexicon
 
     outcomes, needs = bench.synthetic_corpus(300, 6, seed=5)
-    whole = OutcomeIndex.build(outcomes)
+    # `whole` scores every row in full, characters too.
+    whole = OutcomeIndex.build(outcomes, MatchSettings(char_pool=len(outcomes)))
     pooled = OutcomeIndex.build(outcomes, dataclasses.replace(whole.settings, candidate_pool=40))
     compared = 0
     for need in needs:
         query = pooled._query(need)
-        weights, _ = pooled._expand(pooled._query_word_weights(query), active_lexicon())
+        weights = pooled._expand(pooled._query_word_weights(query), active_lexicon())
         q = pooled._query_vector(weights)
         pool = {pooled.ids[i] for i in best_rows(pooled._word_scores(q.indices, q.data), pooled._alive, 40)}
         ranking = pooled.rank(need, k=20, abstain=False)
