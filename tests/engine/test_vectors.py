@@ -6,7 +6,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matchmaker.engine._normalize import normalize
 from matchmaker.engine._tokenize import CharAnalyzer
-from matchmaker.engine._vectors import char_tfidf
+from matchmaker.engine._vectors import _LATIN_WORD, _latin_words, char_tfidf
 
 TEXTS = [
     "碳化硅功率器件的高温封装工艺，IGBT模块寿命提升3倍",
@@ -32,6 +32,19 @@ def test_char_tfidf_equals_scikit_learn(copies):
     # Normalised input gives the same matrix without normalising again.
     again, _ = char_tfidf([normalize(t) for t in texts], (1, 2), normalized=True)
     assert abs(again - matrix).max() == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_latin_word_scan_finds_what_the_regular_expression_finds(seed):
+    rng = np.random.default_rng(seed)
+    alphabet = list("ab9+-中 \n\x01")
+    texts = ["abc-", "a-", "-ab", "a--b-", "x+y++", "1ab2 c", "ab-c-", "e-", "+a+", "a+-", "iso-9001-", "a", ""]
+    texts += ["".join(rng.choice(alphabet, size=rng.integers(0, 15))) for _ in range(500)]
+    big = "\x01".join(texts)
+    cps = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+    bounds = np.empty(len(cps) + 2, dtype=np.int64)
+    found = _latin_words(cps, bounds)
+    assert bounds[: 2 * found].reshape(-1, 2).tolist() == [[m.start(), m.end()] for m in _LATIN_WORD.finditer(big)]
 
 
 def _square_plus(x: int) -> int:
