@@ -84,3 +84,24 @@ def in_two_halves(block: Callable[[Any], Any], items: Any) -> tuple[Any, Any]:
     half = len(items) // 2
     later = helper.submit(block, items[half:])
     return block(items[:half]), later.result()
+
+
+# Below this many indices one core gathers them sooner than threads are handed the work.
+_TAKE_ALONE = 100_000
+
+
+@compiled
+def _take(table: Any, indices: Any, out: Any, start: int, stop: int) -> None:
+    for i in range(start, stop):
+        out[i] = table[indices[i]]
+
+
+def take(table: Any, indices: Any, out: Any = None) -> Any:
+    """``table[indices]`` on every core, into `out` (which may be `indices` itself). NumPy first
+    copies int32 indices to int64 (266 MB for the 33 million character n-grams at 106,000
+    outcomes) and gathers on one core: 0.5 s of a build, twice."""
+    if out is None:
+        out = np.empty(len(indices), dtype=table.dtype)
+    n = len(indices)
+    on_every_core(lambda rows: _take(table, indices, out, *rows), n, 1 if n < _TAKE_ALONE else None)
+    return out

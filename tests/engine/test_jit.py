@@ -1,9 +1,11 @@
-"""The compiled loops work where numba cannot write its cache, too."""
+"""The compiled loops work where numba cannot write its cache, too; the helpers built on them."""
 
 import numba
 import numpy as np
+import pytest
 
 from matchmaker.engine import _jit
+from matchmaker.engine._jit import take
 
 
 def _add_one(values):
@@ -13,7 +15,8 @@ def _add_one(values):
     return out
 
 
-def test_a_loop_compiles_without_a_writable_cache(monkeypatch):
+@pytest.mark.parametrize("decorator", ["compiled", "compiled_sums"])
+def test_a_loop_compiles_without_a_writable_cache(monkeypatch, decorator):
     real = numba.njit
     asked = []
 
@@ -24,7 +27,7 @@ def test_a_loop_compiles_without_a_writable_cache(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(_jit.numba, "njit", no_cache_location)
-    add_one = _jit.compiled(_add_one)
+    add_one = getattr(_jit, decorator)(_add_one)
     assert asked == [True, False]  # tried the cache first, then compiled without it
     assert add_one(np.array([1, 2], dtype=np.int64)).tolist() == [2, 3]
 
@@ -50,3 +53,14 @@ def test_cores_counts_the_cores_this_process_may_use(monkeypatch):
     assert _jit.cores() == 3  # pinned to three of the machine's 64
     monkeypatch.delattr(_jit.os, "sched_getaffinity")
     assert _jit.cores() == 64  # where affinity is unknown (not Linux)
+
+
+@pytest.mark.parametrize("n", [10, 250_000], ids=["one core", "every core"])
+def test_take_gathers_as_numpy_does_also_in_place(n: int) -> None:
+    rng = np.random.default_rng(0)
+    table = rng.permutation(5000).astype(np.int32)
+    indices = rng.integers(0, 5000, n).astype(np.int32)
+    expected = table[indices]
+    np.testing.assert_array_equal(take(table, indices), expected)
+    take(table, indices, out=indices)
+    np.testing.assert_array_equal(indices, expected)
