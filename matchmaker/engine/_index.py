@@ -921,3 +921,7 @@ def warm_kernels() -> None:
     index = OutcomeIndex.build(outcomes[:2])
     index.add(outcomes[2:])
     index.rank(NeedDoc(id="warm-up", title="碳化硅焊接", description="预热"), k=1)
+    # Loops only a large index reaches (the candidate pool, the LSA cosines), on inputs of their types.
+    ones = np.ones(4, dtype=np.float32)
+    best_rows(ones, np.ones(4, dtype=bool), 2)
+    lsa_cosines(np.ones((4, 4), dtype=np.float32), ones, ones, np.arange(4), ones)

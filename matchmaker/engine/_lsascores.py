@@ -2,8 +2,8 @@
 
 NumPy first copied the candidates' rows of the basis out (2,000 rows × 128 float32, 1 MB at
 106,000 outcomes) and then multiplied them; the loop reads each row once where it lies, and its
-sums are free to be reordered into vector instructions (0.16 → 0.08 ms a query; the cosines agree
-with the copy-and-multiply's to 2e-7).
+sums are free to be reordered into vector instructions (0.26 → 0.17 ms of a query at 106,000
+outcomes; the cosines agree with the copy-and-multiply's to 2e-7, the same top 20 for 400 needs).
 """
 
 from __future__ import annotations
