@@ -33,11 +33,11 @@ def compiled(fn: F) -> F:
 def compiled_sums(fn: F) -> F:
     """`compiled`, free to reorder float sums so that a dot product runs on vector instructions:
     the last bits of a sum may differ from a sequential loop's (or BLAS's)."""
-    options = {"cache": True, "nogil": True, "fastmath": {"reassoc", "contract"}}
+    fastmath = {"reassoc", "contract"}
     try:
-        return numba.njit(**options)(fn)  # type: ignore[return-value]
+        return numba.njit(cache=True, nogil=True, fastmath=fastmath)(fn)  # type: ignore[return-value]
     except RuntimeError:  # no cache locator, as in `compiled`
-        return numba.njit(**{**options, "cache": False})(fn)  # type: ignore[return-value]
+        return numba.njit(nogil=True, fastmath=fastmath)(fn)  # type: ignore[return-value]
 
 
 def cores() -> int:
