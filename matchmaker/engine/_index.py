@@ -19,7 +19,7 @@ from ._explain import Explanation, TermWeight, find_spans
 from ._growable import GrowableRows
 from ._jit import cores
 from ._lexicon import Lexicon
-from ._lsascores import lsa_cosines
+from ._lsascores import lsa_cosines, project_query
 from ._normalize import normalize
 from ._postings import Postings
 from ._select import best_rows
@@ -115,8 +115,7 @@ class _Lsa(NamedTuple):
         """LSA coordinates x·V (float32) of a vector's word and character parts (_SparseVector), or
         of rows of them (CSR matrices)."""
         if isinstance(word, _SparseVector):
-            out = word.data.astype(np.float32) @ self.components[word.indices].astype(np.float32)
-            out += char.data.astype(np.float32) @ self.components[words + char.indices].astype(np.float32)
+            out = project_query(self.components, word.indices, word.data, words + char.indices, char.data)
         else:
             out = word @ self.components[:words].astype(np.float32) + char @ self.components[words:].astype(np.float32)
         return out / np.float32(self.components_scale)
@@ -925,3 +924,4 @@ def warm_kernels() -> None:
     ones = np.ones(4, dtype=np.float32)
     best_rows(ones, np.ones(4, dtype=bool), 2)
     lsa_cosines(np.ones((4, 4), dtype=np.float32), ones, ones, np.arange(4), ones)
+    project_query(np.ones((4, 4), dtype=np.float16), np.arange(2), ones[:2], np.arange(2), ones[:2])
