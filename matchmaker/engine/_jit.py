@@ -22,22 +22,22 @@ import numpy as np
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _njit(fn: F, fastmath: bool | set[str]) -> F:
+    try:
+        return numba.njit(cache=True, nogil=True, fastmath=fastmath)(fn)  # type: ignore[return-value]
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(nogil=True, fastmath=fastmath)(fn)  # type: ignore[return-value]
+
+
 def compiled(fn: F) -> F:
     """`fn` compiled to machine code, releasing the GIL while it runs."""
-    try:
-        return numba.njit(cache=True, nogil=True)(fn)  # type: ignore[return-value]
-    except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(nogil=True)(fn)  # type: ignore[return-value]
+    return _njit(fn, fastmath=False)
 
 
 def compiled_sums(fn: F) -> F:
     """`compiled`, free to reorder float sums so that a dot product runs on vector instructions:
     the last bits of a sum may differ from a sequential loop's (or BLAS's)."""
-    fastmath = {"reassoc", "contract"}
-    try:
-        return numba.njit(cache=True, nogil=True, fastmath=fastmath)(fn)  # type: ignore[return-value]
-    except RuntimeError:  # no cache locator, as in `compiled`
-        return numba.njit(nogil=True, fastmath=fastmath)(fn)  # type: ignore[return-value]
+    return _njit(fn, fastmath={"reassoc", "contract"})
 
 
 def cores() -> int:

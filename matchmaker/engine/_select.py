@@ -57,14 +57,14 @@ def _exact_best(scores: Any, alive: Any, m: int) -> Any:
     while above + hist[cut] < m:
         above += hist[cut]
         cut -= 1
-    take = np.zeros(scores.shape[0], dtype=np.bool_)
+    marked = np.zeros(scores.shape[0], dtype=np.bool_)
     at_cut = np.empty(hist[cut], dtype=np.int64)
     t = 0
     for i in range(scores.shape[0]):
         if alive[i] and scores[i] > 0:
             bucket = bits[i] >> _BUCKET_SHIFT
             if bucket > cut:
-                take[i] = True
+                marked[i] = True
             elif bucket == cut:
                 at_cut[t] = i
                 t += 1
@@ -72,13 +72,13 @@ def _exact_best(scores: Any, alive: Any, m: int) -> Any:
     # rows already in ascending order).
     order = np.argsort(-scores[at_cut], kind="mergesort")
     for r in at_cut[order[: m - above]]:
-        take[r] = True
+        marked[r] = True
     # The chosen rows marked and read back in order: sorting them (numba's np.sort) was half the
     # cost of this choice among 3,000 rows.
     chosen = np.empty(m, dtype=np.int64)
     k = 0
     for i in range(scores.shape[0]):
-        if take[i]:
+        if marked[i]:
             chosen[k] = i
             k += 1
     return chosen

@@ -328,7 +328,8 @@ class _CharGrams:
         self.starts = np.concatenate([[0], np.flatnonzero(self.cps == ord(_SEP)) + 1, [len(self.cps) + 1]])
         # Latin words are rare in these texts: found by a compiled scan of the code points (the
         # regular expression over the joined text took 0.3 s at 106,000 outcomes).
-        bounds = np.empty(2 * (len(self.cps) // 2 + 1), dtype=np.int64)
+        # A match is two characters or more and the next starts after a character outside it.
+        bounds = np.empty(2 * ((len(self.cps) + 1) // 3 + 1), dtype=np.int64)
         found = _latin_words(self.cps, bounds)
         self.latin_pos = bounds[0 : 2 * found : 2].copy()
         words = [big[a:b] for a, b in bounds[: 2 * found].reshape(-1, 2).tolist()]
