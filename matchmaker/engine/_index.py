@@ -17,6 +17,7 @@ from ._charrows import CharRows
 from ._docs import NeedDoc, OutcomeDoc, doc_text, doc_tokens, prepare, prepare_many
 from ._explain import Explanation, TermWeight, find_spans
 from ._growable import GrowableRows
+from ._heap import build_heap
 from ._jit import cores
 from ._lexicon import Lexicon
 from ._lsascores import lsa_cosines, project_query
@@ -26,7 +27,7 @@ from ._select import best_rows
 from ._settings import MatchSettings
 from ._structured import Fields, StructuredColumns
 from ._svd import threaded_matmul, truncated_svd
-from ._textstore import TextStore
+from ._textstore import Row, TextStore
 from ._tokenize import active_lexicon, char_ngrams, lexicon_version, tokenize
 from ._vectors import (
     TermWeights,
@@ -280,8 +281,9 @@ class _Index(ABC):
         return len(self._ids) if self._alive is None else int(np.count_nonzero(self._alive))
 
     # --- building -------------------------------------------------------------------------------
-    def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[Sequence[str]], list[str]]:
-        """Word tokens and normalised character text of each candidate; records ids, texts, fields."""
+    def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[Sequence[str]], list[str], list[Row]]:
+        """Word tokens, normalised character text and stored texts of each candidate; records ids
+        and fields (the texts are for the caller to store)."""
         s = self.settings
         # Without boosts the character text is the stored text, so a row's stored normalisation serves.
         plain = s.title_boost == 1 and s.keyword_boost == 1
@@ -291,7 +293,7 @@ class _Index(ABC):
         # jieba and OpenCC are most of a build from raw text: rows without stored tokens are prepared
         # on every core, each text normalised once for both its words and its character n-grams.
         fresh = iter(prepare_many([doc for doc in docs if doc.tokens is None]))
-        texts: list[tuple[str, str, str]] = []
+        texts: list[Row] = []
         fields: list[Fields] = []
         for doc in docs:
             title, body, keywords = self._doc_texts(doc)
@@ -312,29 +314,49 @@ class _Index(ABC):
             char_docs.append(normalized)
             self._ids.append(doc.id)
             fields.append(self._doc_structured(doc))
-        self._texts.extend(texts)
         self._structured.extend(fields)
         for i, text in zip(raw_char, parallel_map(normalize, list(raw_char.values())), strict=True):
             char_docs[i] = text
-        return word_docs, [text or "" for text in char_docs]
+        return word_docs, [text or "" for text in char_docs], texts
 
     def _fit(self, docs: Sequence[Any]) -> None:
-        word_docs, char_docs = self._candidate_rows(docs)
+        with build_heap():
+            self._fit_all(docs)
+
+    def _fit_all(self, docs: Sequence[Any]) -> None:
+        word_docs, char_docs, texts = self._candidate_rows(docs)
         self._alive = np.ones(len(self._ids), dtype=bool)
         self._row_of = {doc_id: i for i, doc_id in enumerate(self._ids)}
+        self._word_vec = self._char_vec = TermWeights({}, np.zeros(0))
+        if not docs:
+            return
+        # The word part, the character part and the compression of the texts need nothing of each
+        # other: run side by side. The word part holds the GIL (a dictionary lookup per token), the
+        # other two mostly run in compiled code that releases it, so the second core, otherwise
+        # idle while the words are counted, takes them (at 106,000 outcomes 0.X s of a build).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            stored = pool.submit(self._texts.extend, texts)
+            char = pool.submit(self._fit_char, char_docs)
+            self._fit_words(word_docs)
+            counts = char.result()
+            stored.result()
+        self._fit_lsa(counts)
+
+    def _fit_words(self, word_docs: list[Sequence[str]]) -> None:
         # sublinear tf: a term repeated ten times in an abstract is not ten times as relevant.
         # (The same matrices as scikit-learn's TfidfVectorizer, counted with NumPy: see _vectors.py.)
-        self._word_vec = self._char_vec = TermWeights({}, np.zeros(0))
-        if docs:
-            word, self._word_vec = word_tfidf(word_docs)
-            counts, vocabulary = char_counts(char_docs, self.settings.char_ngram_sizes, normalized=True)
-            idf = smooth_idf(counts, len(char_docs))
-            self._char_vec = TermWeights(vocabulary, idf)
-            self._char = CharRows(counts, idf)
-            # float32 halves the artifact; scores need no more than six significant digits.
-            self._word = word.astype(np.float32)
-            self._postings = Postings(self._word)
-            self._fit_lsa(counts)
+        word, self._word_vec = word_tfidf(word_docs)
+        # float32 halves the artifact; scores need no more than six significant digits.
+        self._word = word.astype(np.float32)
+        self._postings = Postings(self._word)
+
+    def _fit_char(self, char_docs: list[str]) -> Any:
+        """Fits the character part; returns its count matrix (the LSA fit reads it)."""
+        counts, vocabulary = char_counts(char_docs, self.settings.char_ngram_sizes, normalized=True)
+        idf = smooth_idf(counts, len(char_docs))
+        self._char_vec = TermWeights(vocabulary, idf)
+        self._char = CharRows(counts, idf)
+        return counts
 
     def _fit_lsa(self, counts: Any) -> None:
         from scipy.sparse import hstack
@@ -364,7 +386,7 @@ class _Index(ABC):
         words = self._word.shape[1]
         embedded = threaded_matmul(self._word, rounded[:words]) + self._char.tfidf_dot(rounded[words:], idf)
         sigma = np.maximum(sigma, 1e-12)
-        basis = (embedded / sigma).astype(np.float32)
+        basis = (embedded / sigma).astype(np.float32, copy=False)
         norms = np.maximum(np.linalg.norm(embedded, axis=1), 1e-12)
         self._lsa = _Lsa(basis, sigma.astype(np.float32), norms.astype(np.float32), stored, scale)
 
@@ -394,7 +416,8 @@ class _Index(ABC):
             raise ValueError("add() needs an index built from at least one candidate; build() it instead")
         self.remove([doc.id for doc in docs])
         start = len(self._ids)
-        word_docs, char_docs = self._candidate_rows(docs)
+        word_docs, char_docs, texts = self._candidate_rows(docs)
+        self._texts.extend(texts)
         word = _rows(word_docs, self._word_vec)
         # Counted once: the counts are what the character part stores, their weights what the
         # LSA coordinates below need.
