@@ -58,3 +58,27 @@ def test_orthonormal_basis_spans_the_block_by_cholesky_or_householder(monkeypatc
     np.testing.assert_allclose(q64.T @ q64, np.eye(30), atol=1e-5)
     # Every column of y lies in the span of q: projecting onto it changes nothing.
     np.testing.assert_allclose(q64 @ (q64.T @ y), y, atol=1e-5)
+
+
+def test_signs_are_those_of_each_rows_largest_magnitude_first_on_a_tie():
+    from matchmaker.engine._svd import _signs
+
+    rng = np.random.default_rng(4)
+    for trial in range(500):
+        # Small integers: ties between a row's top and bottom entry are common.
+        c = rng.integers(-3, 4, size=(5, 7)).astype(np.float32)
+        if trial % 5 == 0:
+            c[trial % 5] = 0
+        expected = np.sign(c[np.arange(5), np.argmax(np.abs(c), axis=1)])
+        np.testing.assert_array_equal(_signs(c), expected)
+        np.testing.assert_array_equal(_signs(np.asfortranarray(c)), expected)
+
+
+def test_orthonormal_basis_may_overwrite_its_block():
+    from matchmaker.engine import _svd
+
+    y = _tall(1e2)
+    expected = _svd._orthonormal_basis(y)
+    q = _svd._orthonormal_basis(y, out=y)
+    assert q is y
+    np.testing.assert_allclose(q, expected, atol=1e-6)
