@@ -107,3 +107,11 @@ def test_the_most_used_columns_are_numbered_first_and_sums_keep_the_vocabulary_o
     )
     scratch = np.zeros(len(vocabulary), dtype=np.float32)
     assert np.array_equal(rows.scores(order, cols, vals, scratch), expected)
+
+
+def test_document_frequencies_are_bincounts_of_the_columns():
+    from matchmaker.engine._vectors import document_frequencies
+
+    counts, _ = char_counts(TEXTS * 3, (1, 2))
+    np.testing.assert_array_equal(document_frequencies(counts), np.bincount(counts.indices, minlength=counts.shape[1]))
+    assert document_frequencies(counts).dtype == np.int64
