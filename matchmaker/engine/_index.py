@@ -363,9 +363,11 @@ class _Index(ABC):
 
         s = self.settings
         n = len(self._ids)
-        if s.lsa_weight <= 0 or n < s.lsa_min_docs:
+        # A library whose rows share a handful of terms (or none: punctuation only) has no topics.
+        terms = self._word.shape[1] + counts.shape[1]
+        if s.lsa_weight <= 0 or n < s.lsa_min_docs or terms < 2:
             return
-        dims = min(s.lsa_dims, max(s.lsa_min_dims, n // s.lsa_docs_per_dim), n - 1)
+        dims = min(s.lsa_dims, max(s.lsa_min_dims, n // s.lsa_docs_per_dim), n - 1, terms - 1)
         # The topics of a large library show in an evenly spread sample of it; fitting on the
         # sample and projecting every row costs a fraction of fitting on all of them. Word and
         # character parts are stacked for the sample only and projected apart (stacking all

@@ -152,6 +152,8 @@ def tfidf_with(counts: Any, idf: Any) -> Any:
     np.log(x.data, x.data)
     x.data += 1
     x.data *= idf[x.indices]
+    if x.shape[1] == 0:  # no term in any row (punctuation only): scikit-learn refuses a 0-column matrix
+        return x
     return l2(x, norm="l2", copy=False)
 
 

@@ -315,3 +315,25 @@ def test_a_row_whose_stored_normalised_text_does_not_fit_its_fields_is_normalise
     index = OutcomeIndex.build([wrong, *OUTCOMES[2:]])
     title, abstract, _ = index._texts[0]
     assert "碳化硅" in title + abstract and len(title) == len(wrong.title) and len(abstract) == len(wrong.abstract)
+
+
+@pytest.mark.parametrize("rows", [3, 300], ids=["too few for topics", "enough for topics"])
+def test_a_library_without_a_single_term_builds_and_abstains(rows: int) -> None:
+    # Punctuation only: no word token and no character n-gram in any row (a build used to raise
+    # scikit-learn's "0 feature(s)", then an empty matrix's condition number in the LSA fit).
+    index = OutcomeIndex.build([OutcomeDoc(id=i, title="！！", abstract="。。") for i in range(rows)])
+    assert len(index) == rows and index._lsa is None
+    ranking = index.rank(NeedDoc(id="n", title="碳化硅", description="封装"), k=3)
+    assert ranking.abstained and not ranking.proposals
+    index.add([OutcomeDoc(id=rows, title="？", abstract="")])
+    assert len(index) == rows + 1
+
+
+def test_a_library_of_two_terms_fits_topics_no_wider_than_its_terms() -> None:
+    index = OutcomeIndex.build(
+        [OutcomeDoc(id=i, title="碳化硅", abstract="封装" if i % 2 else "。") for i in range(300)]
+    )
+    assert index._lsa is not None
+    assert index._lsa.basis.shape[1] < index._word.shape[1] + index._char_vec.idf_.shape[0]
+    ranking = index.rank(NeedDoc(id="n", title="碳化硅", description="封装"), k=3, abstain=False)
+    assert ranking.proposals and ranking.proposals[0].id % 2 == 1
