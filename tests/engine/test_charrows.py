@@ -115,3 +115,10 @@ def test_document_frequencies_are_bincounts_of_the_columns():
     counts, _ = char_counts(TEXTS * 3, (1, 2))
     np.testing.assert_array_equal(document_frequencies(counts), np.bincount(counts.indices, minlength=counts.shape[1]))
     assert document_frequencies(counts).dtype == np.int64
+
+
+def test_columns_are_laid_out_most_used_first_ties_in_vocabulary_order():
+    counts, _ = char_counts(TEXTS * 5 + TEXTS[:3], (1, 2))
+    rows = CharRows(counts, smooth_idf(counts, counts.shape[0]))
+    used = np.bincount(counts.indices, minlength=counts.shape[1])
+    np.testing.assert_array_equal(rows.outer, np.argsort(-used, kind="stable"))
