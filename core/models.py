@@ -22,7 +22,8 @@ class PreparedText(models.Model):
     """
 
     normalized_text = models.TextField("规范化文本", blank=True, default="", editable=False)
-    tokens = models.JSONField("分词结果", default=list, blank=True, editable=False)
+    # One string, the tokens joined by newlines (matchmaker.engine's stored form, join_tokens).
+    tokens = models.TextField("分词结果", blank=True, default="", editable=False)
     tokens_lexicon = models.CharField("词典版本", max_length=64, blank=True, default="", editable=False)
     text_prepared_at = models.DateTimeField("文本处理时间", null=True, blank=True, editable=False)
 

@@ -342,7 +342,7 @@ def _resident_mb(index: OutcomeIndex) -> float:
 
 def engine_run(
     outcomes: Sequence[OutcomeDoc], needs: Sequence[NeedDoc]
-) -> tuple[dict[str, float], OutcomeIndex, list[tuple[str, tuple[str, ...]]]]:
+) -> tuple[dict[str, float], OutcomeIndex, list[tuple[str, str]]]:
     """One run of the engine's measurements."""
     raw = [OutcomeDoc(**{**o.__dict__, "tokens": None, "normalized": None}) for o in outcomes]
     build_raw, _ = _timed(lambda: OutcomeIndex.build(raw))
@@ -449,9 +449,7 @@ def _django_setup(workdir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _django_load(
-    outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, tuple[str, ...]]], needs: Sequence[NeedDoc]
-) -> Any:
+def _django_load(outcomes: Sequence[OutcomeDoc], tokens: Sequence[tuple[str, str]], needs: Sequence[NeedDoc]) -> Any:
     """Store the corpus as prepared rows (stored tokens, as text preparation leaves them)."""
     from datetime import timedelta
     from decimal import Decimal
@@ -487,7 +485,7 @@ def _django_load(
                 trl=o.trl or 5,
                 asking_price_wan=None if o.asking_price_wan is None else Decimal(str(o.asking_price_wan)),
                 normalized_text=norm,
-                tokens=list(toks),
+                tokens=toks,
                 tokens_lexicon=lexicon,
                 text_prepared_at=start + timedelta(microseconds=i),
             )
@@ -518,7 +516,7 @@ def _django_load(
 
 def django_run(
     outcomes: Sequence[OutcomeDoc],
-    tokens: Sequence[tuple[str, tuple[str, ...]]],
+    tokens: Sequence[tuple[str, str]],
     needs: Sequence[NeedDoc],
     repeat: int,
 ) -> dict[str, list[float]]:

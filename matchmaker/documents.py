@@ -17,7 +17,7 @@ def _stored(row: Need | Outcome) -> dict[str, object]:
     # Tokens made with another dictionary would disagree with the query's tokens: recompute them
     # (and the normalised text with them: both come from the same preparation).
     if row.text_prepared_at is not None and row.tokens_lexicon == engine.lexicon_version():
-        return {"tokens": tuple(row.tokens), "normalized": row.normalized_text or None}
+        return {"tokens": row.tokens, "normalized": row.normalized_text or None}
     return {}
 
 

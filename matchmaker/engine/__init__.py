@@ -6,7 +6,7 @@ from ._index import FORMAT_VERSION, IncompatibleIndexError, NeedIndex, OutcomeIn
 from ._lexicon import Lexicon
 from ._normalize import normalize
 from ._settings import MatchSettings, settings_with
-from ._tokenize import lexicon_version, prepare_text, tokenize, use_lexicon, warm_up
+from ._tokenize import join_tokens, lexicon_version, prepare_text, split_tokens, tokenize, use_lexicon, warm_up
 
 __all__ = [
     "FORMAT_VERSION",
@@ -21,10 +21,12 @@ __all__ = [
     "Proposal",
     "Ranking",
     "TermWeight",
+    "join_tokens",
     "lexicon_version",
     "normalize",
     "prepare_text",
     "settings_with",
+    "split_tokens",
     "tokenize",
     "tokens_for",
     "tokens_for_many",

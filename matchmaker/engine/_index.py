@@ -28,7 +28,15 @@ from ._settings import MatchSettings
 from ._structured import Fields, StructuredColumns
 from ._svd import threaded_matmul, truncated_svd
 from ._textstore import Row, TextStore
-from ._tokenize import active_lexicon, char_ngrams, lexicon_version, tokenize
+from ._tokenize import (
+    TOKEN_SEPARATOR,
+    active_lexicon,
+    char_ngrams,
+    join_tokens,
+    lexicon_version,
+    split_tokens,
+    tokenize,
+)
 from ._vectors import (
     TermWeights,
     char_counts,
@@ -36,7 +44,7 @@ from ._vectors import (
     parallel_map,
     query_vector,
     smooth_idf,
-    tfidf_with,
+    tfidf32,
     word_tfidf,
 )
 
@@ -163,11 +171,11 @@ def _tokens_and_char_text(doc: NeedDoc | OutcomeDoc, boosted: list[str] | None) 
     """The query's tokens and its normalised character text: `boosted` joined under a query title
     boost; else the document text, normalised once for both (a second pass cost ~0.07 ms a query)."""
     if boosted is not None:
-        return doc_tokens(doc), normalize("\n".join(boosted))
+        return tuple(doc_tokens(doc)), normalize("\n".join(boosted))
     if doc.tokens is None:
         normalized, tokens = prepare(doc)
-        return tokens, normalized
-    return doc.tokens, doc.normalized if doc.normalized is not None else normalize(doc_text(doc))
+        return tuple(split_tokens(tokens)), normalized
+    return tuple(split_tokens(doc.tokens)), doc.normalized if doc.normalized is not None else normalize(doc_text(doc))
 
 
 def _need_query(need: NeedDoc, settings: MatchSettings) -> _Query:
@@ -225,7 +233,7 @@ def _sklearn_version() -> str:
 
 
 def _doc_tokens_list(doc: Any) -> tuple[str, ...]:
-    return doc_tokens(doc)
+    return tuple(doc_tokens(doc))
 
 
 class _Index(ABC):
@@ -281,13 +289,13 @@ class _Index(ABC):
         return len(self._ids) if self._alive is None else int(np.count_nonzero(self._alive))
 
     # --- building -------------------------------------------------------------------------------
-    def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[Sequence[str]], list[str], list[Row]]:
-        """Word tokens, normalised character text and stored texts of each candidate; records ids
-        and fields (the texts are for the caller to store)."""
+    def _candidate_rows(self, docs: Sequence[Any]) -> tuple[list[str], list[str], list[Row]]:
+        """Word tokens (in their stored form, one string), normalised character text and stored
+        texts of each candidate; records ids and fields (the texts are for the caller to store)."""
         s = self.settings
         # Without boosts the character text is the stored text, so a row's stored normalisation serves.
         plain = s.title_boost == 1 and s.keyword_boost == 1
-        word_docs: list[Sequence[str]] = []
+        word_docs: list[str] = []
         char_docs: list[str | None] = []
         raw_char: dict[int, str] = {}
         # jieba and OpenCC are most of a build from raw text: rows without stored tokens are prepared
@@ -301,12 +309,12 @@ class _Index(ABC):
             texts.append(_normalized_fields(normalized, title, body, keywords))
             # doc_tokens already holds title and keywords once; repeat them to reach the boost.
             if s.title_boost > 1 or s.keyword_boost > 1:
-                boosted = list(stored)
+                extra: list[str] = []
                 if s.title_boost > 1:
-                    boosted += tokenize(title) * (s.title_boost - 1)
+                    extra += tokenize(title) * (s.title_boost - 1)
                 if keywords and s.keyword_boost > 1:
-                    boosted += tokenize(keywords) * (s.keyword_boost - 1)
-                stored = tuple(boosted)
+                    extra += tokenize(keywords) * (s.keyword_boost - 1)
+                stored = TOKEN_SEPARATOR.join(part for part in (stored, join_tokens(extra)) if part)
             word_docs.append(stored)
             if not plain or normalized is None:
                 raw_char[len(char_docs)] = "\n".join([title] * s.title_boost + [body] + [keywords] * s.keyword_boost)
@@ -342,12 +350,11 @@ class _Index(ABC):
             stored.result()
         self._fit_lsa(counts)
 
-    def _fit_words(self, word_docs: list[Sequence[str]]) -> None:
+    def _fit_words(self, word_docs: list[str]) -> None:
         # sublinear tf: a term repeated ten times in an abstract is not ten times as relevant.
         # (The same matrices as scikit-learn's TfidfVectorizer, counted with NumPy: see _vectors.py.)
-        word, self._word_vec = word_tfidf(word_docs)
         # float32 halves the artifact; scores need no more than six significant digits.
-        self._word = word.astype(np.float32)
+        self._word, self._word_vec = word_tfidf(word_docs)
         self._postings = Postings(self._word)
 
     def _fit_char(self, char_docs: list[str]) -> Any:
@@ -375,7 +382,7 @@ class _Index(ABC):
         rows = slice(None) if n <= s.lsa_fit_sample else np.linspace(0, n - 1, s.lsa_fit_sample).astype(np.int64)
         # The character weights are made for the sample only; every row is projected from its counts.
         idf = self._char_vec.idf_
-        char = tfidf_with(counts[rows], idf).astype(np.float32)
+        char = tfidf32(counts[rows], idf)
         sigma, components = truncated_svd(hstack([self._word[rows], char]).tocsr(), dims, n_iter=s.lsa_power_iterations)
         # The components V project a query or a new row (x·V). Kept in float16, half the memory (a
         # row per term: 33 instead of 66 MB at 106,000 outcomes, and a richer vocabulary has more
@@ -852,15 +859,16 @@ def _surfaces(lexicon: Lexicon) -> dict[str, set[str]]:
     return cached
 
 
-def _rows(docs: Sequence[Sequence[str]], weights: TermWeights) -> Any:
-    """TF-IDF rows of new documents under fitted term weights (unknown terms dropped), float32 CSR."""
+def _rows(docs: Sequence[str], weights: TermWeights) -> Any:
+    """TF-IDF rows of new documents (tokens in their stored form) under fitted term weights
+    (unknown terms dropped), float32 CSR."""
     from scipy.sparse import csr_matrix
 
     indptr = [0]
     cols: list[Any] = []
     vals: list[Any] = []
     for tokens in docs:
-        c, v = query_vector(tokens, weights)
+        c, v = query_vector(split_tokens(tokens), weights)
         cols.append(c)
         vals.append(v.astype(np.float32))
         indptr.append(indptr[-1] + len(c))

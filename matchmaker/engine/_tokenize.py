@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,10 +199,30 @@ def tokenize(text: str) -> list[str]:
     return tokenize_normalized(normalize(text))
 
 
-def prepare_text(text: str) -> tuple[str, list[str]]:
-    """``(normalize(text), tokenize(text))``, normalising once."""
+# A row stores its tokens as one string, joined by newlines: jieba cuts at a newline, so none is
+# inside a token. One string a row instead of a list of a hundred strings is what lets a rebuild
+# read a province's ten million tokens without making ten million objects (see word_tfidf).
+TOKEN_SEPARATOR = "\n"
+
+
+def join_tokens(tokens: Sequence[str]) -> str:
+    """`tokens` in their stored form (``split_tokens`` gives them back)."""
+    joined = TOKEN_SEPARATOR.join(tokens)
+    if joined.count(TOKEN_SEPARATOR) != max(len(tokens) - 1, 0):
+        # A lexicon term holding a line break (an operator's paste) is kept as one token.
+        joined = TOKEN_SEPARATOR.join(token.replace(TOKEN_SEPARATOR, " ") for token in tokens)
+    return joined
+
+
+def split_tokens(stored: str) -> list[str]:
+    """The tokens of their stored form (``join_tokens``)."""
+    return stored.split(TOKEN_SEPARATOR) if stored else []
+
+
+def prepare_text(text: str) -> tuple[str, str]:
+    """``(normalize(text), join_tokens(tokenize(text)))``, normalising once: what a row stores."""
     normalized = normalize(text)
-    return normalized, tokenize_normalized(normalized)
+    return normalized, join_tokens(tokenize_normalized(normalized))
 
 
 def tokenize_normalized(text: str) -> list[str]:

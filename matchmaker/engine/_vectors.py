@@ -22,7 +22,7 @@ import numpy as np
 
 from ._jit import compiled, cores, take
 from ._normalize import normalize
-from ._tokenize import CharAnalyzer, char_ngrams
+from ._tokenize import TOKEN_SEPARATOR, CharAnalyzer, char_ngrams
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -157,6 +157,39 @@ def tfidf_with(counts: Any, idf: Any) -> Any:
     return l2(x, norm="l2", copy=False)
 
 
+def tfidf32(counts: Any, idf: Any) -> Any:
+    """``tfidf_with(counts, idf).astype(np.float32)``, the same floats, sharing the indices of the
+    CSR `counts`: no float64 copy of the matrix (at 106,000 outcomes the word part's copies were
+    0.3 s of a build, most of it fresh pages)."""
+    from scipy.sparse import csr_matrix
+
+    # (1 + ln tf) by NumPy's log, as tfidf_with has it (NumPy's and the compiled log may differ in
+    # the last bit).
+    top = int(counts.data.max()) if counts.nnz else 0
+    levels = np.zeros(top + 1)  # index 0 is never read
+    levels[1:] = np.log(np.arange(1, top + 1, dtype=np.float64))
+    levels[1:] += 1
+    data = np.empty(counts.nnz, dtype=np.float32)
+    _tfidf_rows(counts.indptr, counts.indices, counts.data, levels, np.asarray(idf, dtype=np.float64), data)
+    matrix = csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+    matrix.has_sorted_indices = counts.has_sorted_indices
+    return matrix
+
+
+@compiled
+def _tfidf_rows(indptr: Any, indices: Any, counts: Any, levels: Any, idf: Any, out: Any) -> None:
+    """Each row's weights levels[count] · idf, divided by their l2 norm summed in order (as
+    scikit-learn's normalize), rounded to float32."""
+    for i in range(indptr.shape[0] - 1):
+        squares = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            w = levels[counts[p]] * idf[indices[p]]
+            squares += w * w
+        norm = np.sqrt(squares)
+        for p in range(indptr[i], indptr[i + 1]):
+            out[p] = levels[counts[p]] * idf[indices[p]] / norm
+
+
 def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool = False) -> tuple[Any, TermWeights]:
     """Character n-gram TF-IDF of `texts` (CSR, float64) and its term weights.
 
@@ -165,6 +198,11 @@ def char_tfidf(texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool
     counts, vocabulary = char_counts(texts, sizes, normalized=normalized)
     matrix, idf = tfidf(counts, len(texts))
     return matrix, TermWeights(vocabulary, idf)
+
+
+def code_points(text: str) -> Any:
+    """The code points of `text` (uint32)."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 def char_counts(
@@ -184,8 +222,7 @@ def char_counts(
         matrix.sort_indices()
         return matrix, dict(vec.vocabulary_)
     n = len(texts)
-    big = _SEP.join(texts if normalized else parallel_map(normalize, texts))
-    grams = _CharGrams(big, sizes)
+    grams = _CharGrams(_SEP.join(texts if normalized else parallel_map(normalize, texts)), sizes)
     # Documents are counted in chunks on every core (the loop releases the GIL). Chunks come back
     # in document order with each document's grams sorted by code, and codes sort as the grams do
     # as strings (scikit-learn's vocabulary order), so the CSR matrix needs no sort of its own.
@@ -213,6 +250,9 @@ def char_counts(
     # Shrunk where they lie (realloc): nothing else refers to them yet.
     codes.resize(end, refcheck=False)
     counts.resize(end, refcheck=False)
+    # Done with the code points (150 MB with their Han marks at 106,000 outcomes): the column map
+    # below takes their memory instead of fresh pages.
+    grams.cps = grams.han = None
     used = np.flatnonzero(_marked(codes, None, grams.width))
     column = np.zeros(grams.width, dtype=np.int32)
     column[used] = np.arange(len(used), dtype=np.int32)
@@ -353,7 +393,7 @@ class _CharGrams:
 
     def __init__(self, big: str, sizes: tuple[int, ...]) -> None:
         self.sizes = sizes
-        self.cps = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+        self.cps = code_points(big)
         self.han = _is_han(self.cps)
         self.present: Any = np.flatnonzero(_marked(self.cps, self.han, 0xA000))
         self.n_chars = len(self.present)
@@ -426,21 +466,101 @@ class _CharGrams:
         return out
 
 
-def word_tfidf(docs: Sequence[Sequence[str]]) -> tuple[Any, TermWeights]:
-    """Word TF-IDF over pre-tokenised documents (as TfidfVectorizer with sublinear tf)."""
-    # One pass over the ten million tokens of 100,000 outcomes, in C: each token's first position
-    # becomes its provisional code (dict.setdefault with a running count), so the vocabulary and
-    # the codes come from one hash lookup per token instead of two (dict.fromkeys, then a
-    # lookup in the sorted vocabulary). The sorted vocabulary then renumbers the codes.
-    bounds = _token_bounds(docs)
-    first: dict[str, int] = {}
-    tokens = itertools.chain.from_iterable(docs)
-    provisional = np.fromiter(map(first.setdefault, tokens, itertools.count()), dtype=np.int64, count=int(bounds[-1]))
-    terms = sorted(first)
-    column = np.zeros(len(provisional), dtype=np.int32)
-    column[np.fromiter(map(first.__getitem__, terms), dtype=np.int64, count=len(terms))] = np.arange(len(terms))
-    matrix, idf = tfidf(_count_matrix(column[provisional], bounds, len(terms)), len(docs))
-    return matrix, TermWeights({t: j for j, t in enumerate(terms)}, idf)
+def word_tfidf(rows: Sequence[str]) -> tuple[Any, TermWeights]:
+    """Word TF-IDF (float32) over tokenised documents in their stored form (``join_tokens``), as
+    TfidfVectorizer with sublinear tf over the tokens gives it, rounded to float32."""
+    # The ten million tokens of 106,000 outcomes are numbered by a compiled hash over the code points
+    # of the joined rows: as a tuple of strings per row, one dict lookup per token cost 0.9–1.9 s of
+    # a build, most of it touching ten million freshly loaded string objects; this takes 0.3 s.
+    big = TOKEN_SEPARATOR.join(rows)
+    cps = code_points(big)
+    row_starts = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)) + 1, out=row_starts[1:])
+    # A token is a character or more and a separator or a row's end follows it.
+    provisional = np.empty((len(cps) + 2) // 2, dtype=np.int32)
+    bounds = np.empty(len(rows) + 1, dtype=np.int64)
+    found, firsts, lengths = _token_codes(cps, row_starts, ord(TOKEN_SEPARATOR), provisional, bounds)
+    words = [big[a : a + n] for a, n in zip(firsts.tolist(), lengths.tolist(), strict=True)]
+    del big, cps
+    terms = sorted(words)
+    rank = {term: j for j, term in enumerate(terms)}
+    column = np.fromiter(map(rank.__getitem__, words), dtype=np.int32, count=len(words))
+    codes = take(column, provisional[:found], out=provisional[:found])
+    counts = _count_matrix(codes, bounds, len(terms))
+    idf = smooth_idf(counts, len(rows))
+    return tfidf32(counts, idf), TermWeights(rank, idf)
+
+
+@compiled
+def _token_codes(cps: Any, row_starts: Any, sep: int, codes: Any, bounds: Any) -> tuple[int, Any, Any]:
+    """Numbers the distinct tokens of rows (tokens split by `sep`; row r holds code points
+    row_starts[r] to row_starts[r + 1] - 1) in order of first appearance: codes[t] of the t-th token,
+    bounds[r] where row r's tokens start. Returns how many tokens, and each distinct token's first
+    position and length. Empty tokens are skipped (a stored form never holds one)."""
+    capacity = 1 << 16
+    table = np.full(capacity, -1, dtype=np.int64)  # open addressing: slot → token number
+    hashes = np.empty(capacity, dtype=np.uint64)
+    firsts = np.empty(capacity, dtype=np.int64)
+    lengths = np.empty(capacity, dtype=np.int64)
+    distinct = 0
+    found = 0
+    for r in range(len(row_starts) - 1):
+        bounds[r] = found
+        end = row_starts[r + 1] - 1
+        i = row_starts[r]
+        while i < end:
+            j = i
+            h = np.uint64(14695981039346656037)  # FNV-1a over the code points
+            while j < end and cps[j] != sep:
+                h = (h ^ np.uint64(cps[j])) * np.uint64(1099511628211)
+                j += 1
+            n = j - i
+            if n == 0:
+                i = j + 1
+                continue
+            mask = capacity - 1
+            slot = np.int64(h & np.uint64(mask))
+            while True:
+                code = table[slot]
+                if code < 0:
+                    code = distinct
+                    if distinct == len(firsts):
+                        firsts = _grown(firsts, distinct)
+                        lengths = _grown(lengths, distinct)
+                        hashes = _grown(hashes, distinct)
+                    firsts[code], lengths[code], hashes[code] = i, n, h
+                    table[slot] = code
+                    distinct += 1
+                    if 2 * distinct > capacity:  # half full: double and re-seat every token
+                        capacity *= 2
+                        mask = capacity - 1
+                        table = np.full(capacity, -1, dtype=np.int64)
+                        for c in range(distinct):
+                            s = np.int64(hashes[c] & np.uint64(mask))
+                            while table[s] >= 0:
+                                s = (s + 1) & mask
+                            table[s] = c
+                    break
+                if hashes[code] == h and lengths[code] == n:
+                    a = firsts[code]
+                    k = 0
+                    while k < n and cps[a + k] == cps[i + k]:
+                        k += 1
+                    if k == n:
+                        break
+                slot = (slot + 1) & mask
+            codes[found] = code
+            found += 1
+            i = j + 1
+    bounds[len(row_starts) - 1] = found
+    return found, firsts[:distinct].copy(), lengths[:distinct].copy()
+
+
+@compiled
+def _grown(values: Any, used: int) -> Any:
+    out = np.empty(2 * len(values), dtype=values.dtype)
+    out[:used] = values[:used]
+    return out
 
 
 def query_vector(grams: Sequence[str], weights: TermWeights) -> tuple[Any, Any]:

@@ -108,3 +108,16 @@ def test_script_detection_needs_two_percent_of_the_han_characters_as_evidence() 
     assert is_traditional("矽" * 3 + simplified)
     assert is_traditional("碳化矽功率模組採用銀燒結互連" + "。" * 50)
     assert not is_traditional(simplified + "，" + "sic" * 40)
+
+
+def test_stored_tokens_are_one_string_that_splits_back_into_the_tokens() -> None:
+    from matchmaker.engine import join_tokens, prepare_text, split_tokens
+
+    text = "碳化硅功率模块\n封装可靠性\nSiC MOSFET 的寿命"
+    normalized, stored = prepare_text(text)
+    assert isinstance(stored, str)
+    assert split_tokens(stored) == tokenize(text)
+    assert normalized == normalize(text)
+    assert split_tokens(join_tokens([])) == []
+    # A token holding the separator (a lexicon term pasted with a line break) stays one token.
+    assert split_tokens(join_tokens(["碳化\n硅", "封装"])) == ["碳化 硅", "封装"]

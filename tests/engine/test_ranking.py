@@ -173,7 +173,7 @@ def test_precomputed_tokens_are_used_instead_of_the_text() -> None:
     assert [p.score for p in same.proposals] == pytest.approx([p.score for p in fresh.proposals])
 
     # Tokens of another text would change the word score: proof they are read.
-    wrong = [dataclasses.replace(o, tokens=("光纤光栅",)) for o in OUTCOMES]
+    wrong = [dataclasses.replace(o, tokens="光纤光栅") for o in OUTCOMES]
     top = OutcomeIndex.build(wrong).rank(NEED["n-weld"], k=1, abstain=False).proposals[0]
     assert top.parts["text_word"] != pytest.approx(fresh.proposals[0].parts["text_word"])
 

@@ -70,6 +70,7 @@ def _tokens(doc):
 
 @pytest.mark.parametrize("copies", [1, 30], ids=["a few documents", "repeated documents"])
 def test_word_tfidf_equals_scikit_learn(copies):
+    from matchmaker.engine._tokenize import join_tokens
     from matchmaker.engine._vectors import word_tfidf
 
     docs = [
@@ -78,11 +79,57 @@ def test_word_tfidf_equals_scikit_learn(copies):
         ("igbt", "模块", "封装", "封装", "封装"),
         ("氢", "燃料电池", "质子交换膜", "igbt"),
         ("寿命",),
+        ("silicon carbide", "碳化矽", "𠮷野家", "sic"),  # a phrase, Traditional, beyond the BMP
     ] * copies
     reference = TfidfVectorizer(analyzer=_tokens, sublinear_tf=True)
     expected = reference.fit_transform(docs)
-    matrix, weights = word_tfidf(docs)
+    matrix, weights = word_tfidf([join_tokens(doc) for doc in docs])
     assert weights.vocabulary_ == reference.vocabulary_
     np.testing.assert_allclose(weights.idf_, reference.idf_)
-    np.testing.assert_allclose(matrix.toarray(), expected.toarray(), atol=1e-12)
+    assert matrix.dtype == np.float32
+    np.testing.assert_allclose(matrix.toarray(), expected.toarray().astype(np.float32), rtol=1e-7, atol=0)
     assert matrix.has_sorted_indices
+
+
+def test_word_tfidf_numbers_a_large_vocabulary():
+    """Past the hash table's first 65,536 slots it grows and re-seats every token: words that
+    share prefixes and lengths (collisions in a slot) still get one column each."""
+    from matchmaker.engine._tokenize import join_tokens
+    from matchmaker.engine._vectors import word_tfidf
+
+    rng = np.random.default_rng(3)
+    words = [f"词{i}" for i in range(60_000)] + [
+        chr(0x4E00 + i) + chr(0x4E00 + j) for i in range(200) for j in range(200)
+    ]
+    docs = [tuple(words[k] for k in rng.integers(0, len(words), size=40)) for _ in range(3000)]
+    matrix, weights = word_tfidf([join_tokens(doc) for doc in docs])
+    reference = TfidfVectorizer(analyzer=_tokens, sublinear_tf=True)
+    assert weights.vocabulary_ == (reference.fit(docs).vocabulary_)
+    np.testing.assert_allclose(matrix.toarray()[:50], reference.transform(docs[:50]).toarray(), rtol=1e-6, atol=0)
+
+
+def test_word_tfidf_skips_empty_tokens_of_a_malformed_row():
+    from matchmaker.engine._vectors import word_tfidf
+
+    matrix, weights = word_tfidf(["\n\n\n", "封装\n\n寿命\n", ""])
+    assert sorted(weights.vocabulary_) == ["寿命", "封装"]
+    assert matrix.getnnz(axis=1).tolist() == [0, 2, 0]
+
+
+def test_tfidf32_gives_the_float32_rounding_of_the_float64_weights():
+    """The same floats as scikit-learn's weights rounded to float32 (the index's word part and the
+    LSA sample were made that way); an empty row stays empty."""
+    from scipy.sparse import random as sparse_random
+
+    from matchmaker.engine._vectors import smooth_idf, tfidf32, tfidf_with
+
+    counts = sparse_random(300, 500, density=0.05, format="csr", random_state=5, dtype=np.float64)
+    counts.data = np.ceil(counts.data * 40).astype(np.int32)
+    counts = counts.astype(np.int32)
+    counts.data[counts.indptr[7] : counts.indptr[8]] = 0
+    counts.eliminate_zeros()
+    idf = smooth_idf(counts, 300)
+    fast = tfidf32(counts, idf)
+    assert fast.dtype == np.float32
+    np.testing.assert_array_equal(fast.toarray(), tfidf_with(counts, idf).astype(np.float32).toarray())
+    assert fast[7].nnz == 0
