@@ -159,8 +159,8 @@ def tfidf_with(counts: Any, idf: Any) -> Any:
 
 def tfidf32(counts: Any, idf: Any) -> Any:
     """``tfidf_with(counts, idf).astype(np.float32)``, the same floats, sharing the indices of the
-    CSR `counts`: no float64 copy of the matrix (at 106,000 outcomes the word part's copies were
-    0.3 s of a build, most of it fresh pages)."""
+    CSR `counts`: no float64 copy of the matrix and no float32 copy of that (at 106,000 outcomes
+    the word part's weights took 0.1–0.4 s of a build, the more on memory not touched before)."""
     from scipy.sparse import csr_matrix
 
     # (1 + ln tf) by NumPy's log, as tfidf_with has it (NumPy's and the compiled log may differ in
@@ -470,8 +470,9 @@ def word_tfidf(rows: Sequence[str]) -> tuple[Any, TermWeights]:
     """Word TF-IDF (float32) over tokenised documents in their stored form (``join_tokens``), as
     TfidfVectorizer with sublinear tf over the tokens gives it, rounded to float32."""
     # The ten million tokens of 106,000 outcomes are numbered by a compiled hash over the code points
-    # of the joined rows: as a tuple of strings per row, one dict lookup per token cost 0.9–1.9 s of
-    # a build, most of it touching ten million freshly loaded string objects; this takes 0.3 s.
+    # of the joined rows (0.25 s; 0.6 s on memory the process has not touched before). As a tuple
+    # of strings per row, one dict lookup per token cost 0.9–1.9 s of a build, most of it touching
+    # ten million freshly loaded string objects.
     big = TOKEN_SEPARATOR.join(rows)
     cps = code_points(big)
     row_starts = np.zeros(len(rows) + 1, dtype=np.int64)
