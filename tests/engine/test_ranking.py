@@ -337,3 +337,14 @@ def test_a_library_of_two_terms_fits_topics_no_wider_than_its_terms() -> None:
     assert index._lsa.basis.shape[1] < index._word.shape[1] + index._char_vec.idf_.shape[0]
     ranking = index.rank(NeedDoc(id="n", title="碳化硅", description="封装"), k=3, abstain=False)
     assert ranking.proposals and ranking.proposals[0].id % 2 == 1
+
+
+def test_title_and_keyword_boosts_repeat_their_tokens_after_the_stored_ones() -> None:
+    from matchmaker.engine import settings_with, split_tokens, tokenize
+    from matchmaker.engine._docs import prepare
+
+    doc = OutcomeDoc(id=1, title="碳化硅封装", abstract="功率模块的寿命评估", keywords=("烧结银",))
+    normalized, stored = prepare(doc)
+    index = OutcomeIndex(settings_with({"title_boost": 3, "keyword_boost": 2}))
+    word_docs, _, _ = index._candidate_rows([dataclasses.replace(doc, tokens=stored, normalized=normalized)])
+    assert split_tokens(word_docs[0]) == split_tokens(stored) + tokenize("碳化硅封装") * 2 + tokenize("烧结银")
