@@ -157,18 +157,22 @@ def tfidf_with(counts: Any, idf: Any) -> Any:
     return l2(x, norm="l2", copy=False)
 
 
+def sublinear_tf(top: int) -> Any:
+    """(1 + ln tf) in float64 for every count 0..top (index 0 holds 0), by NumPy's log as
+    tfidf_with takes it: a compiled log may differ from NumPy's in the last bit."""
+    levels = np.zeros(top + 1)
+    levels[1:] = np.log(np.arange(1, top + 1, dtype=np.float64))
+    levels[1:] += 1
+    return levels
+
+
 def tfidf32(counts: Any, idf: Any) -> Any:
     """``tfidf_with(counts, idf).astype(np.float32)``, the same floats, sharing the indices of the
     CSR `counts`: no float64 copy of the matrix and no float32 copy of that (at 106,000 outcomes
     the word part's weights took 0.1–0.4 s of a build, the more on memory not touched before)."""
     from scipy.sparse import csr_matrix
 
-    # (1 + ln tf) by NumPy's log, as tfidf_with has it (NumPy's and the compiled log may differ in
-    # the last bit).
-    top = int(counts.data.max()) if counts.nnz else 0
-    levels = np.zeros(top + 1)  # index 0 is never read
-    levels[1:] = np.log(np.arange(1, top + 1, dtype=np.float64))
-    levels[1:] += 1
+    levels = sublinear_tf(int(counts.data.max()) if counts.nnz else 0)
     data = np.empty(counts.nnz, dtype=np.float32)
     _tfidf_rows(counts.indptr, counts.indices, counts.data, levels, np.asarray(idf, dtype=np.float64), data)
     matrix = csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
