@@ -310,6 +310,10 @@ def _latin_words(cps: Any, bounds: Any) -> int:
     return found
 
 
+# Bits of a code a radix pass sorts on: 256 buckets, whose counts stay in the first-level cache.
+_RADIX_BITS = 8
+
+
 @compiled
 def _count_codes(codes: Any, bounds: Any, seen: Any, lengths: Any, distinct: Any, counts: Any) -> int:
     """Distinct codes (sorted) and their counts of each document codes[bounds[d]:bounds[d + 1]].
@@ -320,6 +324,19 @@ def _count_codes(codes: Any, bounds: Any, seen: Any, lengths: Any, distinct: Any
     (Sorting all of a chunk's (document, code) keys at once was most of the counting time, and
     SciPy's sum_duplicates + sort_indices most of the word matrix's.) Returns how many were written.
     """
+    # Each document's distinct codes are sorted by a least-significant-digit radix sort, a pass per
+    # _RADIX_BITS of the largest code: at 106,000 outcomes numba's quicksort of the ~310 character
+    # n-grams of each abstract was 0.85 of the 1.3 s counting took on one core; three radix passes
+    # take 0.15 (no comparison to mispredict).
+    width = max(seen.shape[0] - 1, 1)
+    bits = 0
+    while width >> bits:
+        bits += 1
+    passes = -(-bits // _RADIX_BITS)
+    digit = -(-bits // passes)
+    mask = (1 << digit) - 1
+    starts = np.empty(mask + 1, dtype=np.int64)
+    scratch = np.empty(1024, dtype=distinct.dtype)
     written = 0
     for d in range(bounds.shape[0] - 1):
         first = written
@@ -329,11 +346,31 @@ def _count_codes(codes: Any, bounds: Any, seen: Any, lengths: Any, distinct: Any
                 distinct[written] = code
                 written += 1
             seen[code] += 1
-        distinct[first:written].sort()
+        m = written - first
+        if scratch.shape[0] < m:
+            scratch = np.empty(2 * m, dtype=distinct.dtype)
+        source, target = distinct[first:written], scratch[:m]
+        for shift in range(0, passes * digit, digit):
+            starts[:] = 0
+            for i in range(m):
+                starts[(source[i] >> shift) & mask] += 1
+            total = 0
+            for b in range(mask + 1):  # counts → where each bucket starts
+                size = starts[b]
+                starts[b] = total
+                total += size
+            for i in range(m):
+                value = source[i]
+                b = (value >> shift) & mask
+                target[starts[b]] = value
+                starts[b] += 1
+            source, target = target, source
+        if passes % 2:  # the last pass wrote into the scratch
+            distinct[first:written] = scratch[:m]
         for i in range(first, written):
             counts[i] = seen[distinct[i]]
             seen[distinct[i]] = 0
-        lengths[d] = written - first
+        lengths[d] = m
     return written
 
 

@@ -6,7 +6,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matchmaker.engine._normalize import normalize
 from matchmaker.engine._tokenize import CharAnalyzer
-from matchmaker.engine._vectors import _LATIN_WORD, _latin_words, char_tfidf
+from matchmaker.engine._vectors import _LATIN_WORD, _latin_words, char_tfidf, count_codes
 
 TEXTS = [
     "碳化硅功率器件的高温封装工艺，IGBT模块寿命提升3倍",
@@ -133,3 +133,22 @@ def test_tfidf32_gives_the_float32_rounding_of_the_float64_weights():
     assert fast.dtype == np.float32
     np.testing.assert_array_equal(fast.toarray(), tfidf_with(counts, idf).astype(np.float32).toarray())
     assert fast[7].nnz == 0
+
+
+@pytest.mark.parametrize("width", [1, 2, 255, 256, 257, 70_000, (1 << 24) + 2], ids=lambda w: f"width {w}")
+def test_count_codes_sorts_and_counts_each_document_by_any_number_of_radix_passes(width):
+    # One to four passes of the radix sort, documents empty, of one code, and of many repeated codes.
+    rng = np.random.default_rng(width)
+    sizes = [0, 1, 5, 300, 0, 2000, 3]
+    docs = [rng.integers(0, width, size) for size in sizes]
+    docs[3] = np.repeat(docs[3][:20], 15)  # repeats: each code counted, not listed twice
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    lengths, codes, counts = count_codes(np.concatenate(docs).astype(np.int32), bounds, width)
+    at = 0
+    for d, doc in enumerate(docs):
+        expected, expected_counts = np.unique(doc, return_counts=True)
+        assert lengths[d] == len(expected)
+        np.testing.assert_array_equal(codes[at : at + lengths[d]], expected)
+        np.testing.assert_array_equal(counts[at : at + lengths[d]], expected_counts)
+        at += lengths[d]
+    assert at == len(codes)
