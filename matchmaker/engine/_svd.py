@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ._jit import compiled, on_every_core
+from ._jit import compiled, on_every_core, take
+from ._vectors import document_frequencies
 
 
 @compiled
@@ -102,12 +103,27 @@ def truncated_svd(matrix: Any, k: int, *, seed: int = 0, n_iter: int = 5, n_over
     are ``row @ Vᵀ.T``, which is what scikit-learn's ``fit_transform`` returns too.
     """
     from scipy import linalg
+    from scipy.sparse import csr_matrix
 
     matrix = matrix.tocsr()
+    n_docs, n_terms = matrix.shape
+    # A term no row has gets all-zero components, so the SVD runs on the columns in use: at 106,000
+    # outcomes half the vocabulary is missing from the LSA's 10,000-row sample, and the products'
+    # terms × block matrices, their orthonormal basis and the components were twice the size they
+    # need be. Only while there are still more terms than rows: the random start block has a row
+    # per document then, so the draws, and with them the result, stay those of the whole matrix.
+    present = np.flatnonzero(document_frequencies(matrix))
+    if n_docs < len(present) < n_terms:
+        column = np.zeros(n_terms, dtype=matrix.indices.dtype)
+        column[present] = np.arange(len(present), dtype=column.dtype)
+        compact = csr_matrix((matrix.data, take(column, matrix.indices), matrix.indptr), shape=(n_docs, len(present)))
+        sigma, kept = truncated_svd(compact, k, seed=seed, n_iter=n_iter, n_oversamples=n_oversamples)
+        components = np.zeros((len(kept), n_terms), dtype=kept.dtype)
+        components[:, present] = kept
+        return sigma, components
     dtype = np.float32 if matrix.dtype == np.float32 else np.float64
     rows_t = matrix.T.tocsr()  # terms × documents, so the transposed products also run by rows
     size = k + n_oversamples
-    n_docs, n_terms = matrix.shape
     # As scikit-learn: work on the transpose when there are fewer documents than terms.
     transpose = n_docs < n_terms
     a, a_t = (rows_t, matrix) if transpose else (matrix, rows_t)

@@ -27,6 +27,30 @@ def test_equals_scikit_learn_truncated_svd(shape, dtype):
     np.testing.assert_allclose(threaded_matmul(matrix, components.T), embedded, atol=embedded_atol)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_terms_no_row_has_are_left_out_of_the_fit_and_get_zero_components(monkeypatch, dtype):
+    from matchmaker.engine import _svd
+
+    sigma_rtol, components_atol, embedded_atol = TOLERANCE[dtype]
+    # A sample of a larger library: 1,500 rows using 2,500 of 6,000 terms.
+    used = np.random.default_rng(5).choice(6000, 2500, replace=False)
+    matrix = sp.random(1500, 2500, density=0.01, format="csr", dtype=dtype, random_state=1)
+    matrix = sp.csr_matrix((matrix.data, used[matrix.indices], matrix.indptr), shape=(1500, 6000))
+    matrix.sort_indices()
+    shapes = []
+    fit = _svd.truncated_svd
+    monkeypatch.setattr(_svd, "truncated_svd", lambda m, *a, **k: shapes.append(m.shape) or fit(m, *a, **k))
+    reference = TruncatedSVD(n_components=40, random_state=0)
+    embedded = reference.fit_transform(matrix)
+    sigma, components = fit(matrix, 40)
+    assert shapes == [(1500, len(np.unique(matrix.indices)))]  # fitted on the columns in use
+    assert components.shape == (40, 6000) and components.dtype == dtype
+    assert not components[:, np.setdiff1d(np.arange(6000), matrix.indices)].any()
+    np.testing.assert_allclose(sigma, reference.singular_values_, rtol=sigma_rtol)
+    np.testing.assert_allclose(components, reference.components_, atol=components_atol)
+    np.testing.assert_allclose(threaded_matmul(matrix, components.T), embedded, atol=embedded_atol)
+
+
 def test_threaded_product_equals_the_plain_product():
     matrix = sp.random(5000, 300, density=0.02, format="csr", dtype=np.float32, random_state=2)
     dense = np.random.default_rng(0).random((300, 7), dtype=np.float32)
