@@ -119,7 +119,10 @@ class CharRows:
     Methods take and give the vocabulary's columns; `counts` holds internal ones (module docstring).
     """
 
-    def __init__(self, counts: Any, idf: Any) -> None:
+    def __init__(self, counts: Any, idf: Any, *, consume: bool = False) -> None:
+        """`consume=True` lets the store take over the arrays of `counts` (CSR, int32), which the
+        caller no longer reads: at 106,000 outcomes a second copy of the 33 million column numbers
+        and a clipped copy of the counts were 266 MB of a build's fresh memory."""
         from scipy.sparse import csr_matrix
 
         counts = counts.tocsr()
@@ -135,11 +138,10 @@ class CharRows:
         # (1 + ln tf) for every count the dtype can hold; index 0 is never used.
         tf = np.arange(np.iinfo(dtype).max + 1, dtype=np.float64)
         self.levels = np.where(tf > 0, 1.0 + np.log(np.maximum(tf, 1.0)), 0.0).astype(np.float32)
+        clipped = np.minimum(counts.data, np.iinfo(dtype).max, out=counts.data if consume else None).astype(dtype)
         self.counts = self._internal(
-            csr_matrix(
-                (np.minimum(counts.data, np.iinfo(dtype).max).astype(dtype), counts.indices, counts.indptr),
-                shape=counts.shape,
-            )
+            csr_matrix((clipped, counts.indices, counts.indptr), shape=counts.shape),
+            out=counts.indices if consume else None,
         )
         self.norms = self._norms(self.counts)
         self._growth = {"counts": GrowableRows(), "norms": GrowableRows()}
@@ -155,12 +157,13 @@ class CharRows:
     def shape(self) -> tuple[int, int]:
         return self.counts.shape  # type: ignore[no-any-return]
 
-    def _internal(self, counts: Any) -> Any:
+    def _internal(self, counts: Any, out: Any = None) -> Any:
         """`counts` (CSR in the vocabulary's columns) in internal columns, each row's entries in
-        the same order (so not sorted by column: nothing here needs them sorted)."""
+        the same order (so not sorted by column: nothing here needs them sorted). The column
+        numbers are written into `out` when given (which may be ``counts.indices``)."""
         from scipy.sparse import csr_matrix
 
-        indices = take(self.inner, counts.indices, np.empty_like(counts.indices))
+        indices = take(self.inner, counts.indices, np.empty_like(counts.indices) if out is None else out)
         matrix = csr_matrix((counts.data, indices, counts.indptr), shape=counts.shape)
         matrix.has_sorted_indices = False
         return matrix

@@ -346,9 +346,9 @@ class _Index(ABC):
         with ThreadPoolExecutor(max_workers=1) as pool:
             stored = pool.submit(self._texts.extend, texts)
             self._fit_words(word_docs)
-            counts = self._fit_char(char_docs)
+            sample_counts = self._fit_char(char_docs)
             stored.result()
-        self._fit_lsa(counts)
+        self._fit_lsa(sample_counts)
 
     def _fit_words(self, word_docs: list[str]) -> None:
         # sublinear tf: a term repeated ten times in an abstract is not ten times as relevant.
@@ -357,33 +357,40 @@ class _Index(ABC):
         self._word, self._word_vec = word_tfidf(word_docs)
         self._postings = Postings(self._word)
 
+    def _lsa_sample(self) -> Any:
+        """The rows the LSA is fitted on. The topics of a large library show in an evenly spread
+        sample of it; fitting on the sample and projecting every row costs a fraction of fitting on
+        all of them."""
+        n, size = len(self._ids), self.settings.lsa_fit_sample
+        return np.arange(n) if n <= size else np.linspace(0, n - 1, size).astype(np.int64)
+
     def _fit_char(self, char_docs: list[str]) -> Any:
-        """Fits the character part; returns its count matrix (the LSA fit reads it)."""
+        """Fits the character part; returns the counts of the LSA's sample rows (the LSA fit reads
+        them). The character store takes over the count matrix itself."""
         counts, vocabulary = char_counts(char_docs, self.settings.char_ngram_sizes, normalized=True)
         idf = smooth_idf(counts, len(char_docs))
         self._char_vec = TermWeights(vocabulary, idf)
-        self._char = CharRows(counts, idf)
-        return counts
+        sample = counts[self._lsa_sample()]
+        self._char = CharRows(counts, idf, consume=True)
+        return sample
 
-    def _fit_lsa(self, counts: Any) -> None:
+    def _fit_lsa(self, sample_counts: Any) -> None:
         from scipy.sparse import hstack
 
         s = self.settings
         n = len(self._ids)
         # A library whose rows share a handful of terms (or none: punctuation only) has no topics.
-        terms = self._word.shape[1] + counts.shape[1]
+        terms = self._word.shape[1] + sample_counts.shape[1]
         if s.lsa_weight <= 0 or n < s.lsa_min_docs or terms < 2:
             return
         dims = min(s.lsa_dims, max(s.lsa_min_dims, n // s.lsa_docs_per_dim), n - 1, terms - 1)
-        # The topics of a large library show in an evenly spread sample of it; fitting on the
-        # sample and projecting every row costs a fraction of fitting on all of them. Word and
-        # character parts are stacked for the sample only and projected apart (stacking all
-        # rows copied 40 million non-zeros).
-        rows = slice(None) if n <= s.lsa_fit_sample else np.linspace(0, n - 1, s.lsa_fit_sample).astype(np.int64)
-        # The character weights are made for the sample only; every row is projected from its counts.
+        # Word and character parts are stacked for the sample only and projected apart (stacking
+        # all rows copied 40 million non-zeros). The character weights are made for the sample
+        # only; every row is projected from its counts.
         idf = self._char_vec.idf_
-        char = tfidf32(counts[rows], idf)
-        sigma, components = truncated_svd(hstack([self._word[rows], char]).tocsr(), dims, n_iter=s.lsa_power_iterations)
+        char = tfidf32(sample_counts, idf)
+        sample = hstack([self._word[self._lsa_sample()], char]).tocsr()
+        sigma, components = truncated_svd(sample, dims, n_iter=s.lsa_power_iterations)
         # The components V project a query or a new row (x·V). Kept in float16, half the memory (a
         # row per term: 33 instead of 66 MB at 106,000 outcomes, and a richer vocabulary has more
         # terms than rows), scaled so the largest entry is 1,024: float16 keeps three significant

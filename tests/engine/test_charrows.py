@@ -16,12 +16,14 @@ TEXTS = [
 ]
 
 
-@pytest.fixture
-def fitted():
+@pytest.fixture(params=[False, True], ids=["copied counts", "consumed counts"])
+def fitted(request):
     counts, vocabulary = char_counts(TEXTS, (1, 2))
     idf = smooth_idf(counts, len(TEXTS))
-    rows = CharRows(counts, idf)
     matrix = tfidf(counts.copy(), len(TEXTS))[0].toarray()
+    rows = CharRows(counts, idf, consume=request.param)
+    if not request.param:  # the store keeps its own arrays: the caller's counts are unchanged
+        np.testing.assert_array_equal(counts.toarray(), char_counts(TEXTS, (1, 2))[0].toarray())
     return rows, matrix, vocabulary, idf
 
 
