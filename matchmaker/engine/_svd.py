@@ -118,7 +118,8 @@ def truncated_svd(matrix: Any, k: int, *, seed: int = 0, n_iter: int = 5, n_over
         column[present] = np.arange(len(present), dtype=column.dtype)
         compact = csr_matrix((matrix.data, take(column, matrix.indices), matrix.indptr), shape=(n_docs, len(present)))
         sigma, kept = truncated_svd(compact, k, seed=seed, n_iter=n_iter, n_oversamples=n_oversamples)
-        components = np.zeros((len(kept), n_terms), dtype=kept.dtype)
+        # In the layout of the fit's own (the transposed terms × k product is C-ordered).
+        components = np.zeros((len(kept), n_terms), dtype=kept.dtype, order="F" if kept.flags.f_contiguous else "C")
         components[:, present] = kept
         return sigma, components
     dtype = np.float32 if matrix.dtype == np.float32 else np.float64

@@ -45,6 +45,7 @@ def test_terms_no_row_has_are_left_out_of_the_fit_and_get_zero_components(monkey
     sigma, components = fit(matrix, 40)
     assert shapes == [(1500, len(np.unique(matrix.indices)))]  # fitted on the columns in use
     assert components.shape == (40, 6000) and components.dtype == dtype
+    assert components.T.flags.c_contiguous  # as the whole matrix's fit gives them: read term by term
     assert not components[:, np.setdiff1d(np.arange(6000), matrix.indices)].any()
     np.testing.assert_allclose(sigma, reference.singular_values_, rtol=sigma_rtol)
     np.testing.assert_allclose(components, reference.components_, atol=components_atol)
