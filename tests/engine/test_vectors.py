@@ -6,7 +6,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matchmaker.engine._normalize import normalize
 from matchmaker.engine._tokenize import CharAnalyzer
-from matchmaker.engine._vectors import _LATIN_WORD, _latin_words, char_tfidf, count_codes
+from matchmaker.engine._vectors import _LATIN_WORD, _latin_words, char_counts, char_tfidf, count_codes
 
 TEXTS = [
     "碳化硅功率器件的高温封装工艺，IGBT模块寿命提升3倍",
@@ -152,3 +152,31 @@ def test_count_codes_sorts_and_counts_each_document_by_any_number_of_radix_passe
         np.testing.assert_array_equal(counts[at : at + lengths[d]], expected_counts)
         at += lengths[d]
     assert at == len(codes)
+
+
+def test_a_chunk_that_fails_to_count_fails_the_whole_count_without_leaving_the_others_waiting(monkeypatch):
+    import threading
+
+    from matchmaker.engine import _vectors
+
+    count_into = _vectors._CharGrams.count_into
+
+    def failing(self, first, last, *args):
+        if first == 0:  # the first chunk: every later one waits for it to be placed
+            raise MemoryError("no room for the counts")
+        return count_into(self, first, last, *args)
+
+    monkeypatch.setattr(_vectors._CharGrams, "count_into", failing)
+    raised = []
+    worker = threading.Thread(target=lambda: _count_and_catch(raised), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "char_counts hung after a chunk failed"
+    assert raised == ["no room for the counts"]
+
+
+def _count_and_catch(raised):
+    try:
+        char_counts([f"碳化硅功率器件{i}" for i in range(64)], (1, 2))
+    except MemoryError as error:
+        raised.append(str(error))
