@@ -80,8 +80,15 @@ class TermWeights:
         self.idf_ = idf
 
 
+@compiled
 def _is_han(cps: Any) -> Any:
-    return ((cps >= 0x3400) & (cps <= 0x4DBF)) | ((cps >= 0x4E00) & (cps <= 0x9FFF))
+    """A bool per code point: a Han character (the ranges of `_tokenize._CHAR_RUN`). One compiled
+    pass: NumPy's comparisons made seven temporary arrays of 35 MB at 106,000 outcomes."""
+    out = np.empty(cps.shape[0], dtype=np.bool_)
+    for i in range(cps.shape[0]):
+        c = cps[i]
+        out[i] = (0x3400 <= c <= 0x4DBF) or (0x4E00 <= c <= 0x9FFF)
+    return out
 
 
 def smooth_idf(counts: Any, n_docs: int) -> Any:

@@ -180,3 +180,14 @@ def _count_and_catch(raised):
         char_counts([f"碳化硅功率器件{i}" for i in range(64)], (1, 2))
     except MemoryError as error:
         raised.append(str(error))
+
+
+def test_han_marks_are_the_character_analyzers_han_class():
+    import re
+
+    from matchmaker.engine._vectors import _is_han, code_points
+
+    edges = [0x33FF, 0x3400, 0x4DBF, 0x4DC0, 0x4DFF, 0x4E00, 0x9FFF, 0xA000, 0xF900, 0x20000, 0x61, 0x3002]
+    text = "".join(map(chr, edges))
+    expected = [bool(re.fullmatch(r"[\u3400-\u4dbf\u4e00-\u9fff]", ch)) for ch in text]
+    assert _is_han(code_points(text)).tolist() == expected
