@@ -219,7 +219,8 @@ def code_points(text: str) -> Any:
 def char_counts(
     texts: Sequence[str], sizes: tuple[int, ...], *, normalized: bool = False
 ) -> tuple[Any, dict[str, int]]:
-    """Character n-gram counts of `texts` (CSR, integer, sorted columns) and the vocabulary.
+    """Character n-gram counts of `texts` (CSR, sorted columns; uint16 counts for texts under 65,536
+    characters, else int32) and the vocabulary.
 
     Columns in scikit-learn's order (the grams sorted as strings), as CountVectorizer gives them.
     """
@@ -246,7 +247,11 @@ def char_counts(
     # touched 1.5 times as much memory, fresh pages all, and concatenating chunks' own arrays twice.
     size = sum(grams.bound(a, b) for a, b in chunks)
     codes = np.empty(size, dtype=np.int32)
-    counts = np.empty(size, dtype=np.int32)
+    # A gram occurs in a text at most once per character of it, so the counts of texts under
+    # 65,536 characters fit two bytes exactly: 66 MB less to write at 106,000 outcomes.
+    longest = int(np.diff(grams.starts).max()) - 1 if n else 0
+    count_type = np.uint16 if longest <= np.iinfo(np.uint16).max else np.int32
+    counts = np.empty(size, dtype=count_type)
     lengths = np.zeros(n, dtype=np.int64)
     buffers = threading.local()
     turn = threading.Condition()
@@ -259,7 +264,7 @@ def char_counts(
         try:
             own = getattr(buffers, "pair", None)
             if own is None or len(own[0]) < need:
-                own = buffers.pair = (np.empty(need, dtype=np.int32), np.empty(need, dtype=np.int32))
+                own = buffers.pair = (np.empty(need, dtype=np.int32), np.empty(need, dtype=count_type))
             written = grams.count_into(first, last, own[0], own[1], lengths[first:last])
         except BaseException:  # (out of memory): the chunks after this one must not wait for it
             with turn:

@@ -191,3 +191,13 @@ def test_han_marks_are_the_character_analyzers_han_class():
     text = "".join(map(chr, edges))
     expected = [bool(re.fullmatch(r"[\u3400-\u4dbf\u4e00-\u9fff]", ch)) for ch in text]
     assert _is_han(code_points(text)).tolist() == expected
+
+
+def test_character_counts_are_exact_in_two_bytes_below_65536_characters_and_in_four_above():
+    short = "碳" * 65_535  # the largest count two bytes hold, in the longest text they are used for
+    counts, vocabulary = char_counts([short, "碳化硅"], (1, 2))
+    assert counts.dtype == np.uint16
+    assert counts[0, vocabulary["碳"]] == 65_535 and counts[0, vocabulary["碳碳"]] == 65_534
+    counts, vocabulary = char_counts(["碳" * 70_000, "碳化硅"], (1, 2))
+    assert counts.dtype == np.int32
+    assert counts[0, vocabulary["碳"]] == 70_000 and counts[1, vocabulary["化硅"]] == 1
