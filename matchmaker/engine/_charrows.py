@@ -120,9 +120,9 @@ class CharRows:
     """
 
     def __init__(self, counts: Any, idf: Any, *, consume: bool = False) -> None:
-        """`consume=True` lets the store take over the arrays of `counts` (CSR, int32), which the
-        caller no longer reads: at 106,000 outcomes a second copy of the 33 million column numbers
-        and a clipped copy of the counts were 266 MB of a build's fresh memory."""
+        """`consume=True` lets the store take over the arrays of `counts` (CSR), which the caller
+        no longer reads: at 106,000 outcomes a second copy of the 33 million column numbers and a
+        clipped copy of the counts were 266 MB of a build's fresh memory."""
         from scipy.sparse import csr_matrix
 
         counts = counts.tocsr()

@@ -395,7 +395,8 @@ class _Index(ABC):
         # row per term: 33 instead of 66 MB at 106,000 outcomes, and a richer vocabulary has more
         # terms than rows), scaled so the largest entry is 1,024: float16 keeps three significant
         # digits from 6e-5 up. Every row is projected through the same rounded V, so a row added
-        # later lands where the build put its twin, not merely near it.
+        # later lands where the build put its twin, not merely near it (to float rounding: the build
+        # divides V by the scale before the sums, `_Lsa.project` divides the sums after).
         # (Scaled, rounded and summed in place: the same floats without a temporary copy of each
         # 60 MB matrix, at 106,000 outcomes a build's fresh memory.)
         scale = 1024.0 / max(float(components.max()), -float(components.min()), 1e-30)
