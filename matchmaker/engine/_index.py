@@ -149,11 +149,6 @@ def _scratch(size: int) -> Any:
     return buffer
 
 
-def _as_tokens(doc: Any) -> Any:
-    """Analyzer for pre-tokenised documents; module level so the vectorizer pickles."""
-    return doc
-
-
 @dataclass(frozen=True)
 class _Query:
     tokens: tuple[str, ...]
@@ -230,10 +225,6 @@ def _sklearn_version() -> str:
 
     # Every library whose objects the artifact holds: a mismatch means "rebuild".
     return f"{sklearn.__version__}+numpy{np.__version__}+scipy{scipy.__version__}"
-
-
-def _doc_tokens_list(doc: Any) -> tuple[str, ...]:
-    return tuple(doc_tokens(doc))
 
 
 class _Index(ABC):
