@@ -567,23 +567,52 @@ def word_tfidf(rows: Sequence[str]) -> tuple[Any, TermWeights]:
     return tfidf32(counts, idf), TermWeights(rank, idf)
 
 
-@compiled
 def _token_codes(cps: Any, row_starts: Any, sep: int, codes: Any, bounds: Any) -> tuple[int, Any, Any]:
     """Numbers the distinct tokens of rows (tokens split by `sep`; row r holds code points
     row_starts[r] to row_starts[r + 1] - 1) in order of first appearance: codes[t] of the t-th token,
     bounds[r] where row r's tokens start. Returns how many tokens, and each distinct token's first
     position and length. Empty tokens are skipped (a stored form never holds one)."""
+    # The hash table grows here, between calls of the compiled loop, and not inside it: a loop
+    # that may rebind its arrays keeps their reference counts and data pointers up to date at every
+    # token, 0.75 against 0.20 s for the ten million tokens of 106,000 outcomes.
     capacity = 1 << 16
     table = np.full(capacity, -1, dtype=np.int64)  # open addressing: slot → token number
-    hashes = np.empty(capacity, dtype=np.uint64)
-    firsts = np.empty(capacity, dtype=np.int64)
-    lengths = np.empty(capacity, dtype=np.int64)
-    distinct = 0
-    found = 0
-    for r in range(len(row_starts) - 1):
-        bounds[r] = found
+    hashes = np.empty(capacity // 2, dtype=np.uint64)
+    firsts = np.empty(capacity // 2, dtype=np.int64)
+    lengths = np.empty(capacity // 2, dtype=np.int64)
+    state = np.zeros(4, dtype=np.int64)  # where the loop stopped: row, position, tokens, distinct
+    state[1] = row_starts[0]
+    while not _number_tokens(cps, row_starts, sep, codes, bounds, table, hashes, firsts, lengths, state):
+        # Half full: double, and re-seat every token.
+        capacity *= 2
+        hashes, firsts, lengths = (np.concatenate([a, np.empty_like(a)]) for a in (hashes, firsts, lengths))
+        table = _seated(hashes[: state[3]], capacity)
+    distinct = int(state[3])
+    return int(state[2]), firsts[:distinct].copy(), lengths[:distinct].copy()
+
+
+@compiled
+def _number_tokens(
+    cps: Any,
+    row_starts: Any,
+    sep: int,
+    codes: Any,
+    bounds: Any,
+    table: Any,
+    hashes: Any,
+    firsts: Any,
+    lengths: Any,
+    state: Any,
+) -> bool:
+    """`_token_codes`' loop, from where `state` says it stopped. Returns False, with `state` at the
+    token it stopped before, when a new token would fill more than half of `table`; True when done."""
+    mask = table.shape[0] - 1
+    limit = table.shape[0] // 2
+    r, i, found, distinct = state[0], state[1], state[2], state[3]
+    while r < len(row_starts) - 1:
+        if i == row_starts[r]:
+            bounds[r] = found
         end = row_starts[r + 1] - 1
-        i = row_starts[r]
         while i < end:
             j = i
             h = np.uint64(14695981039346656037)  # FNV-1a over the code points
@@ -594,28 +623,17 @@ def _token_codes(cps: Any, row_starts: Any, sep: int, codes: Any, bounds: Any) -
             if n == 0:
                 i = j + 1
                 continue
-            mask = capacity - 1
             slot = np.int64(h & np.uint64(mask))
             while True:
                 code = table[slot]
                 if code < 0:
+                    if distinct == limit:
+                        state[0], state[1], state[2], state[3] = r, i, found, distinct
+                        return False
                     code = distinct
-                    if distinct == len(firsts):
-                        firsts = _grown(firsts, distinct)
-                        lengths = _grown(lengths, distinct)
-                        hashes = _grown(hashes, distinct)
                     firsts[code], lengths[code], hashes[code] = i, n, h
                     table[slot] = code
                     distinct += 1
-                    if 2 * distinct > capacity:  # half full: double and re-seat every token
-                        capacity *= 2
-                        mask = capacity - 1
-                        table = np.full(capacity, -1, dtype=np.int64)
-                        for c in range(distinct):
-                            s = np.int64(hashes[c] & np.uint64(mask))
-                            while table[s] >= 0:
-                                s = (s + 1) & mask
-                            table[s] = c
                     break
                 if hashes[code] == h and lengths[code] == n:
                     a = firsts[code]
@@ -628,15 +646,25 @@ def _token_codes(cps: Any, row_starts: Any, sep: int, codes: Any, bounds: Any) -
             codes[found] = code
             found += 1
             i = j + 1
+        r += 1
+        i = row_starts[r]
     bounds[len(row_starts) - 1] = found
-    return found, firsts[:distinct].copy(), lengths[:distinct].copy()
+    state[0], state[1], state[2], state[3] = r, i, found, distinct
+    return True
 
 
 @compiled
-def _grown(values: Any, used: int) -> Any:
-    out = np.empty(2 * len(values), dtype=values.dtype)
-    out[:used] = values[:used]
-    return out
+def _seated(hashes: Any, capacity: int) -> Any:
+    """An open-addressing table of `capacity` slots holding token c at the first free slot from its
+    hash."""
+    mask = capacity - 1
+    table = np.full(capacity, -1, dtype=np.int64)
+    for c in range(hashes.shape[0]):
+        s = np.int64(hashes[c] & np.uint64(mask))
+        while table[s] >= 0:
+            s = (s + 1) & mask
+        table[s] = c
+    return table
 
 
 def query_vector(grams: Sequence[str], weights: TermWeights) -> tuple[Any, Any]:
