@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -25,7 +26,7 @@ from ._normalize import normalize
 from ._postings import Postings
 from ._select import best_rows
 from ._settings import MatchSettings
-from ._structured import Fields, StructuredColumns
+from ._structured import StructuredColumns
 from ._svd import threaded_matmul, truncated_svd
 from ._textstore import Row, TextStore
 from ._tokenize import (
@@ -214,7 +215,8 @@ def _normalized_fields(normalized: str | None, title: str, body: str, keywords: 
     the coverage signal sees what the scores saw and no query normalises a candidate again (three
     Traditional abstracts took 0.5 ms). A need's text has no keywords line."""
     a, b = len(title), len(title) + 1 + len(body)
-    if normalized is None or len(normalized) not in {b + 1 + len(keywords), b if not keywords else -1}:
+    n = -1 if normalized is None else len(normalized)
+    if n != b + 1 + len(keywords) and (keywords or n != b):
         normalized = normalize("\n".join((title, body, keywords)))
     return normalized[:a], normalized[a + 1 : b], normalized[b + 1 :]
 
@@ -293,13 +295,13 @@ class _Index(ABC):
         # on every core, each text normalised once for both its words and its character n-grams.
         fresh = iter(prepare_many([doc for doc in docs if doc.tokens is None]))
         texts: list[Row] = []
-        fields: list[Fields] = []
+        boosted = s.title_boost > 1 or s.keyword_boost > 1
         for doc in docs:
             title, body, keywords = self._doc_texts(doc)
             normalized, stored = next(fresh) if doc.tokens is None else (doc.normalized, doc.tokens)
             texts.append(_normalized_fields(normalized, title, body, keywords))
             # doc_tokens already holds title and keywords once; repeat them to reach the boost.
-            if s.title_boost > 1 or s.keyword_boost > 1:
+            if boosted:
                 extra: list[str] = []
                 if s.title_boost > 1:
                     extra += tokenize(title) * (s.title_boost - 1)
@@ -311,9 +313,8 @@ class _Index(ABC):
                 raw_char[len(char_docs)] = "\n".join([title] * s.title_boost + [body] + [keywords] * s.keyword_boost)
                 normalized = None
             char_docs.append(normalized)
-            self._ids.append(doc.id)
-            fields.append(self._doc_structured(doc))
-        self._structured.extend(fields)
+        self._ids.extend(map(attrgetter("id"), docs))
+        self._structured.extend(list(map(self._doc_structured, docs)))
         for i, text in zip(raw_char, parallel_map(normalize, list(raw_char.values())), strict=True):
             char_docs[i] = text
         return word_docs, [text or "" for text in char_docs], texts

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -148,29 +149,23 @@ class StructuredColumns:
     def extend(self, rows: Sequence[Fields]) -> None:
         """Append rows' fields (into buffers with spare room, as the index's matrices: earlier
         readers keep the arrays they hold)."""
-        # Libraries repeat a few chains and cities thousands of times: each distinct one is coded once.
-        chains: dict[str | None, int] = {}
-        cities: dict[str | None, tuple[int, int]] = {}
-        coded = []
-        for chain, level, money, city in rows:
-            if chain not in chains:
-                chains[chain] = self.encode((chain, None, None, None), add=True)[0]
-            if city not in cities:
-                _, _, _, city_code, province = self.encode((None, None, None, city), add=True)
-                cities[city] = (city_code, province)
-            coded.append(
-                (
-                    chains[chain],
-                    math.nan if level is None else float(level),
-                    math.nan if money is None else float(money),
-                    *cities[city],
-                )
-            )
-        if not coded:
+        if not rows:
             return
-        for (name, dtype), values in zip(self._COLUMNS, zip(*coded, strict=True), strict=True):
+        # Column by column (a Python tuple per row was 0.3 s of a build at 106,000 outcomes).
+        # Libraries repeat a few chains and cities thousands of times: each distinct one is coded once.
+        chains, levels, moneys, cities = (list(map(itemgetter(i), rows)) for i in range(4))
+        chain_codes = {chain: self.encode((chain, None, None, None), add=True)[0] for chain in dict.fromkeys(chains)}
+        city_codes = {city: self.encode((None, None, None, city), add=True)[3:] for city in dict.fromkeys(cities)}
+        coded = {
+            "chain": list(map(chain_codes.__getitem__, chains)),
+            "level": levels,  # None becomes NaN
+            "money": moneys,
+            "city": [city_codes[city][0] for city in cities],
+            "province": [city_codes[city][1] for city in cities],
+        }
+        for name, dtype in self._COLUMNS:
             grown = self._growth.setdefault(name, GrowableRows()).append_dense(
-                getattr(self, name), np.asarray(values, dtype=dtype)
+                getattr(self, name), np.asarray(coded[name], dtype=dtype)
             )
             setattr(self, name, grown)
 
