@@ -141,12 +141,31 @@ def truncated_svd(matrix: Any, k: int, *, seed: int = 0, n_iter: int = 5, n_over
     y = threaded_matmul(a, q)
     q = _orthonormal_basis(y, out=y)
     b = threaded_matmul(a_t, q).T  # qᵀ·a
-    u_hat, s, vt = linalg.svd(b, full_matrices=False, lapack_driver="gesdd")
-    # Transposed, the terms × k product is C-ordered: row after row is what the caller reads.
-    components = (q @ u_hat[:, :k].astype(q.dtype, copy=False)).T if transpose else vt[:k]
+    if transpose:
+        s, u_hat = _left_singular(b)
+        # Transposed, the terms × k product is C-ordered: row after row is what the caller reads.
+        components = (q @ u_hat[:, :k].astype(q.dtype, copy=False)).T
+    else:
+        _, s, vt = linalg.svd(b, full_matrices=False, lapack_driver="gesdd")
+        components = vt[:k]
     # scikit-learn's sign convention for TruncatedSVD: each component's largest entry is positive.
     components *= _signs(components)[:, None]
     return s[:k].astype(dtype), components.astype(dtype, copy=False)
+
+
+def _left_singular(b: Any) -> tuple[Any, Any]:
+    """(singular values, left singular vectors) of the wide `b`, largest first, in float64.
+
+    From the eigen-decomposition of b·bᵀ (size × size): at 106,000 outcomes 25 ms against 200 ms
+    for LAPACK's SVD of the 138 × 10,000 block, which also makes the 10,000-long right vectors that
+    nothing reads. Squaring the condition costs nothing in float64 that a float32 result keeps
+    (κ² ≈ 10⁶ against 1/ε ≈ 10¹⁶): the two agree to float32 rounding (tested against scikit-learn).
+    """
+    from scipy import linalg
+
+    wide = b.astype(np.float64)
+    squares, vectors = linalg.eigh(wide @ wide.T, check_finite=False)
+    return np.sqrt(np.maximum(squares[::-1], 0.0)), vectors[:, ::-1]
 
 
 def _signs(components: Any) -> Any:
