@@ -215,8 +215,7 @@ def _normalized_fields(normalized: str | None, title: str, body: str, keywords: 
     the coverage signal sees what the scores saw and no query normalises a candidate again (three
     Traditional abstracts took 0.5 ms). A need's text has no keywords line."""
     a, b = len(title), len(title) + 1 + len(body)
-    n = -1 if normalized is None else len(normalized)
-    if n != b + 1 + len(keywords) and (keywords or n != b):
+    if normalized is None or (len(normalized) != b + 1 + len(keywords) and (keywords or len(normalized) != b)):
         normalized = normalize("\n".join((title, body, keywords)))
     return normalized[:a], normalized[a + 1 : b], normalized[b + 1 :]
 
