@@ -220,6 +220,11 @@ def _normalized_fields(normalized: str | None, title: str, body: str, keywords: 
     return normalized[:a], normalized[a + 1 : b], normalized[b + 1 :]
 
 
+def _boosted(settings: MatchSettings) -> bool:
+    """Whether a row's word input repeats its title or keywords after its stored tokens."""
+    return settings.title_boost > 1 or settings.keyword_boost > 1
+
+
 def _sklearn_version() -> str:
     import scipy
     import sklearn
@@ -294,7 +299,7 @@ class _Index(ABC):
         # on every core, each text normalised once for both its words and its character n-grams.
         fresh = iter(prepare_many([doc for doc in docs if doc.tokens is None]))
         texts: list[Row] = []
-        boosted = s.title_boost > 1 or s.keyword_boost > 1
+        boosted = _boosted(s)
         for doc in docs:
             title, body, keywords = self._doc_texts(doc)
             normalized, stored = next(fresh) if doc.tokens is None else (doc.normalized, doc.tokens)
@@ -352,7 +357,7 @@ class _Index(ABC):
     def _stored_word_docs(self, docs: Sequence[Any]) -> list[str] | None:
         """What `_candidate_rows` will give as the rows' word input when every row holds its tokens
         and no boost adds to them; None otherwise."""
-        if self.settings.title_boost > 1 or self.settings.keyword_boost > 1:
+        if _boosted(self.settings):
             return None
         tokens = [doc.tokens for doc in docs]
         return None if None in tokens else tokens

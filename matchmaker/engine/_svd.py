@@ -3,8 +3,9 @@
 The steps, random draws and sign convention of ``TruncatedSVD(algorithm="randomized", n_iter=5,
 random_state=seed)`` (Halko et al. 2011: a range finder with LU-normalised power iterations, then
 an exact SVD of the small projected matrix), normalising once per power iteration instead of
-twice and taking the range's orthonormal basis by Cholesky QR, so the result equals
-scikit-learn's up to float rounding — tests hold the two together.
+twice, taking the range's orthonormal basis by Cholesky QR and the small matrix's left singular
+vectors from an eigen-decomposition, so the result equals scikit-learn's up to float rounding —
+tests hold the two together.
 The power iterations are eleven products of the sparse corpus matrix with a dense block;
 scikit-learn runs them on one core, and at 106,000 outcomes they were a third of an index build.
 """

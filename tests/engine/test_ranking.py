@@ -348,3 +348,19 @@ def test_title_and_keyword_boosts_repeat_their_tokens_after_the_stored_ones() ->
     index = OutcomeIndex(settings_with({"title_boost": 3, "keyword_boost": 2}))
     word_docs, _, _ = index._candidate_rows([dataclasses.replace(doc, tokens=stored, normalized=normalized)])
     assert split_tokens(word_docs[0]) == split_tokens(stored) + tokenize("碳化硅封装") * 2 + tokenize("烧结银")
+
+
+@pytest.mark.parametrize("boosts", [{}, {"title_boost": 3, "keyword_boost": 2}], ids=["plain", "boosted"])
+def test_a_build_from_stored_tokens_counts_what_the_row_loop_gives(boosts) -> None:
+    """Without boosts the word part is counted from the stored tokens beside the row loop; with
+    them, from the loop's boosted rows: either way the rows `_candidate_rows` gives."""
+    from matchmaker.engine import settings_with
+    from matchmaker.engine._vectors import word_tfidf
+
+    settings = settings_with(boosts)
+    docs = [dataclasses.replace(o, tokens=tokens_for(o)) for o in OUTCOMES]
+    index = OutcomeIndex.build(docs, settings)
+    word_docs, _, _ = OutcomeIndex(settings)._candidate_rows(docs)
+    expected, weights = word_tfidf(word_docs)
+    assert index._word_vec.vocabulary_ == weights.vocabulary_
+    assert (index._word != expected).nnz == 0
