@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from ._growable import GrowableRows
+from ._half import UNBIAS, widened
 from ._jit import compiled, cores, in_two_halves, on_every_core, take
-from ._vectors import sublinear_tf
+from ._vectors import sublinear_tf, tfidf32
 
 # Rows from which one query's character rows are scored on two cores: 2,000 rows at 106,000
 # outcomes take 1.7 ms on one core and 0.9 ms on two (the full query 5.1 → 4.2 ms p50); a
@@ -76,12 +77,13 @@ def _rows_dot(indptr: Any, indices: Any, data: Any, levels: Any, query: Any, row
 
 @compiled
 def _tfidf_block_dot(
-    indptr: Any, indices: Any, data: Any, levels: Any, idf: Any, dense: Any, out: Any, start: int, stop: int
+    indptr: Any, indices: Any, data: Any, levels: Any, idf: Any, bits: Any, out: Any, start: int, stop: int
 ) -> None:
-    """out[i - start] += TF-IDF row i @ dense for rows start:stop, each row's weights made exactly as
-    scikit-learn makes them (float64 (1 + ln tf) · idf, divided by the row's l2 norm summed in order,
-    then rounded to float32) and summed in SciPy's order: the same floats as the float32 matrix."""
-    k = dense.shape[1]
+    """out[i - start] += TF-IDF row i @ float32(halves `bits`) for rows start:stop, each row's
+    weights made exactly as scikit-learn makes them (float64 (1 + ln tf) · idf, divided by the row's
+    l2 norm summed in order, then rounded to float32) and summed in SciPy's order: the same floats
+    as the float32 matrix times the float32 copy of the halves."""
+    k = bits.shape[1]
     for i in range(start, stop):
         lo, hi = indptr[i], indptr[i + 1]
         squares = 0.0
@@ -93,10 +95,10 @@ def _tfidf_block_dot(
         norm = np.sqrt(squares)
         row = out[i - start]
         for p in range(lo, hi):
-            value = np.float32(levels[data[p]] * idf[indices[p]] / norm)
-            source = dense[indices[p]]
+            value = np.float32(levels[data[p]] * idf[indices[p]] / norm) * UNBIAS
+            source = bits[indices[p]]
             for c in range(k):
-                row[c] += value * source[c]
+                row[c] += value * widened(source[c])
 
 
 @compiled
@@ -200,17 +202,15 @@ class CharRows:
         weights = self.levels[self.counts.data[lo:hi]] * self.idf[cols] / self.norms[i]
         return dict(zip(cols.tolist(), weights.tolist(), strict=True))
 
-    def weighted(self, counts: Any) -> Any:
-        """The l2-normalised TF-IDF rows (float32 CSR) of `counts`, rows of counts in this vocabulary."""
-        from scipy.sparse import csr_matrix
+    def weighted(self, counts: Any, idf: Any) -> Any:
+        """The l2-normalised TF-IDF rows (float32 CSR) of `counts`, rows of counts in this
+        vocabulary, under the float64 `idf`: the floats `tfidf_dot` weighs the build's rows with,
+        so an added row projects where the build projected its twin, to the last bit."""
+        return tfidf32(self._clipped(counts), idf)
 
-        counts = self._clipped(counts)
-        data = self.levels[counts.data] * self.idf[counts.indices]
-        data /= np.repeat(self._norms(self._internal(counts)), np.diff(counts.indptr))
-        return csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-
-    def tfidf_dot(self, dense: Any, idf: Any) -> Any:
-        """``W @ dense`` (float32) for W the build's float32 TF-IDF rows under the float64 `idf`.
+    def tfidf_dot(self, bits: Any, idf: Any) -> Any:
+        """``W @ float32(halves)`` (float32) for W the build's float32 TF-IDF rows under the float64
+        `idf` and the bits (uint16) of float16 rows, one per vocabulary column (`_half.py`).
 
         What the LSA needs of the character part: the projection of every row onto its components
         at a build. Computed from the counts: the 106,000 × vocabulary weight matrix (266 MB as
@@ -218,16 +218,16 @@ class CharRows:
         """
         levels = sublinear_tf(self.levels.shape[0] - 1)  # float64, as the TF-IDF matrix had them
         # In internal columns, as the counts are.
-        dense = np.ascontiguousarray(np.asarray(dense, dtype=np.float32)[self.outer])
+        bits = np.ascontiguousarray(np.asarray(bits, dtype=np.uint16)[self.outer])
         idf = np.asarray(idf, dtype=np.float64)[self.outer]
         counts = self.counts
         n = counts.shape[0]
-        out = np.zeros((n, dense.shape[1]), dtype=np.float32)
+        out = np.zeros((n, bits.shape[1]), dtype=np.float32)
 
         def block(bounds: tuple[int, int]) -> None:
             start, stop = bounds
             _tfidf_block_dot(
-                counts.indptr, counts.indices, counts.data, levels, idf, dense, out[start:stop], start, stop
+                counts.indptr, counts.indices, counts.data, levels, idf, bits, out[start:stop], start, stop
             )
 
         on_every_core(block, n)

@@ -19,6 +19,7 @@ from ._charrows import CharRows
 from ._docs import NeedDoc, OutcomeDoc, doc_text, doc_tokens, prepare, prepare_many
 from ._explain import Explanation, TermWeight, find_spans
 from ._growable import GrowableRows
+from ._half import half_matmul
 from ._jit import cores
 from ._lexicon import Lexicon
 from ._lsascores import lsa_cosines, project_query
@@ -27,7 +28,7 @@ from ._postings import Postings
 from ._select import best_rows
 from ._settings import MatchSettings
 from ._structured import StructuredColumns
-from ._svd import threaded_matmul, truncated_svd
+from ._svd import truncated_svd
 from ._textstore import Row, TextStore
 from ._tokenize import (
     TOKEN_SEPARATOR,
@@ -127,7 +128,8 @@ class _Lsa(NamedTuple):
         if isinstance(word, _SparseVector):
             out = project_query(self.components, word.indices, word.data, words + char.indices, char.data)
         else:
-            out = word @ self.components[:words].astype(np.float32) + char @ self.components[words:].astype(np.float32)
+            bits = self.components.view(np.uint16)
+            out = half_matmul(word, bits[:words]) + half_matmul(char, bits[words:])
         return out / np.float32(self.components_scale)
 
 
@@ -406,23 +408,23 @@ class _Index(ABC):
         # The components V project a query or a new row (x·V). Kept in float16, half the memory (a
         # row per term: 33 instead of 66 MB at 106,000 outcomes, and a richer vocabulary has more
         # terms than rows), scaled so the largest entry is 1,024: float16 keeps three significant
-        # digits from 6e-5 up. Every row is projected through the same rounded V, so a row added
-        # later lands where the build put its twin, not merely near it (to float rounding: the build
-        # divides V by the scale before the sums, `_Lsa.project` divides the sums after).
-        # (Scaled, rounded and summed in place: the same floats without a temporary copy of each
-        # 60 MB matrix, at 106,000 outcomes a build's fresh memory.)
+        # digits from 6e-5 up. Every row is projected through the same rounded V, the sums divided
+        # by the scale after, as `_Lsa.project` does: a row added later lands on the float where the
+        # build put its twin. The products read the halves themselves (`_half.py`), not a float32
+        # copy: half the bytes gathered 33 million times, and no 60 MB copy in fresh memory.
+        # (Scaled and rounded in place: no temporary copy of the components either.)
         scale = 1024.0 / max(float(components.max()), -float(components.min()), 1e-30)
         components *= scale
         stored = components.T.astype(np.float16, order="C")
-        rounded = stored.astype(np.float32)
-        rounded /= np.float32(scale)
+        bits = stored.view(np.uint16)
         words = self._word.shape[1]
-        embedded = threaded_matmul(self._word, rounded[:words])
-        embedded += self._char.tfidf_dot(rounded[words:], idf)
+        embedded = half_matmul(self._word, bits[:words])
+        embedded += self._char.tfidf_dot(bits[words:], idf)
+        embedded /= np.float32(scale)
         norms = np.maximum(np.linalg.norm(embedded, axis=1), 1e-12)
-        sigma = np.maximum(sigma, 1e-12)
-        embedded /= sigma  # the basis: each row's coordinates over Σ
-        self._lsa = _Lsa(embedded, sigma.astype(np.float32), norms.astype(np.float32), stored, scale)
+        sigma = np.maximum(sigma, 1e-12).astype(np.float32)
+        embedded /= sigma  # the basis: each row's coordinates over Σ, divided as add() divides them
+        self._lsa = _Lsa(embedded, sigma, norms.astype(np.float32), stored, scale)
 
     @abstractmethod
     def _doc_texts(self, doc: Any) -> tuple[str, str, str]:
@@ -458,7 +460,7 @@ class _Index(ABC):
         new_counts = count_rows(
             [char_ngrams(t, self.settings.char_ngram_sizes) for t in char_docs], self._char_vec.vocabulary_
         )
-        char = self._char.weighted(new_counts)
+        char = self._char.weighted(new_counts, self._char_vec.idf_)
         if self._lsa is not None:
             lsa = self._lsa
             basis, sigma, norms = lsa.basis, lsa.sigma, lsa.norms

@@ -51,9 +51,10 @@ def test_scores_rows_and_dots_equal_the_tfidf_matrix(fitted):
     np.testing.assert_allclose([row.get(j, 0.0) for j in range(len(vocabulary))], matrix[2], atol=1e-6)
     from scipy.sparse import csr_matrix
 
-    others = csr_matrix(matrix[[1, 3]].astype(np.float32))
-    dense = others.T.toarray()
-    np.testing.assert_allclose(rows.tfidf_dot(dense, idf), matrix @ matrix[[1, 3]].T, atol=1e-5)
+    # The LSA's components come as the bits of float16 rows, one per vocabulary column.
+    halves = csr_matrix(matrix[[1, 3]].astype(np.float32)).T.toarray().astype(np.float16)
+    expected = matrix.astype(np.float32) @ halves.astype(np.float32)
+    np.testing.assert_allclose(rows.tfidf_dot(halves.view(np.uint16), idf), expected, atol=1e-6)
 
 
 def test_appended_rows_score_like_rows_of_the_build(fitted):
@@ -67,8 +68,8 @@ def test_appended_rows_score_like_rows_of_the_build(fitted):
 
 
 def test_weighted_rows_are_the_tfidf_rows_of_their_counts(fitted):
-    rows, matrix, vocabulary, _ = fitted
-    weighted = rows.weighted(count_rows([char_ngrams(t) for t in TEXTS], vocabulary))
+    rows, matrix, vocabulary, idf = fitted
+    weighted = rows.weighted(count_rows([char_ngrams(t) for t in TEXTS], vocabulary), idf)
     np.testing.assert_allclose(weighted.toarray(), matrix, atol=1e-6)
 
 
