@@ -16,7 +16,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Bumped whenever tokenize() changes behaviour, so tokens stored beside this version are recomputed.
 # 5: a Simplified text is never rewritten by Taiwan-vocabulary phrases (normalize).
-TOKENIZER_REVISION = "5"
+# 6: Kangxi radicals and compatibility ideographs fold onto their Han characters (normalize).
+TOKENIZER_REVISION = "6"
 
 _DICT_LINE = re.compile(r"^(\S+)(?:\s+(\d+))?(?:\s+([A-Za-z]{1,8}))?$")
 # A variant must not be pure punctuation or digits, or every number in a text would turn into it.

@@ -1,4 +1,5 @@
-"""Length-preserving text normalisation: Traditional→Simplified, full-width→half-width, lower case."""
+"""Length-preserving text normalisation: Traditional→Simplified, full-width→half-width, Han
+look-alikes (Kangxi radicals, compatibility ideographs) → their Han character, lower case."""
 
 from __future__ import annotations
 
@@ -31,7 +32,27 @@ _HAN_CLASS = "".join(f"{chr(first)}-{chr(last)}" for first, last in _HAN_RANGES)
 # so a length change in one clause cannot disturb the conversion of its neighbours.
 _CLAUSE = re.compile(f"[{_HAN_CLASS}]+|[^{_HAN_CLASS}]+")
 _HAN = re.compile(f"[{_HAN_CLASS}]")
-_FULL_WIDTH = re.compile(r"[\u3000\uff01-\uff5e]")
+
+
+def _han_look_alikes() -> dict[int, int]:
+    """Code points NFKC folds onto one unified Han character: the Kangxi radicals (PDF text
+    extraction often gives "⼯程" for 工程, and they look the same on screen), the CJK radicals that
+    have such a form, and the compatibility ideographs (豈 U+F900 is 豈 U+8C48). One code point
+    for one keeps offsets valid; a fold onto a character outside the ranges above is left out."""
+    import unicodedata
+
+    folds = {}
+    for code in (*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00)):
+        folded = unicodedata.normalize("NFKC", chr(code))
+        if len(folded) == 1 and any(first <= ord(folded) <= last for first, last in _HAN_RANGES[:2]):
+            folds[code] = ord(folded)
+    return folds
+
+
+# One code point for another, before the case and the script: full-width ASCII, the ideographic
+# space, and Han look-alikes.
+_FOLDS = {0x3000: 0x20, **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, **_han_look_alikes()}
+_FULL_WIDTH = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_FOLDS)) + "]")
 
 
 def _opencc(config: str = _OPENCC_CONFIG) -> Any:
@@ -127,19 +148,12 @@ def _is_simplified_form(ch: str) -> bool:
     return bool(_opencc("s2t").convert(ch) != ch)
 
 
-_HALF_WIDTH = {0x3000: 0x20, **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}}
-
-
 def _half_width(match: re.Match[str]) -> str:
-    return chr(_HALF_WIDTH[ord(match.group())])
+    return chr(_FOLDS[ord(match.group())])
 
 
 def _width_and_case(ch: str) -> str:
-    code = ord(ch)
-    if code == 0x3000:
-        return " "
-    if 0xFF01 <= code <= 0xFF5E:
-        ch = chr(code - 0xFEE0)
+    ch = chr(_FOLDS.get(ord(ch), ord(ch)))
     low = ch.lower()
     # A few letters (e.g. "İ") lower-case to two code points; keeping the original keeps offsets valid.
     return low if len(low) == 1 else ch

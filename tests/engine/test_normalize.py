@@ -10,6 +10,10 @@ NORMALIZE_CASES = [
     ("ＳｉＣ　ＩＧＢＴ", "sic igbt"),  # full-width letters and ideographic space
     ("ＰＥＭ燃料電池，效率９５％", "pem燃料电池,效率95%"),
     ("UAV巡检", "uav巡检"),
+    # Kangxi radicals as PDF text extraction gives them (⾼ U+2FBC, ⾦ U+2FA6, ⼯ U+2F2F), and a
+    # compatibility ideograph (豈 U+F900), each folded onto its Han character first.
+    ("⾼温合⾦的⼯艺", "高温合金的工艺"),
+    ("豈", "岂"),
     ("显著提高程序界面的响应", "显著提高程序界面的响应"),  # Simplified text is left alone
     ("工业总线接口芯片被打坏", "工业总线接口芯片被打坏"),  # 坏 is Simplified, not a variant of 坯
     ("", ""),
@@ -121,3 +125,9 @@ def test_stored_tokens_are_one_string_that_splits_back_into_the_tokens() -> None
     assert split_tokens(join_tokens([])) == []
     # A token holding the separator (a lexicon term pasted with a line break) stays one token.
     assert split_tokens(join_tokens(["碳化\n硅", "封装"])) == ["碳化 硅", "封装"]
+
+
+def test_han_look_alikes_tokenize_as_the_characters_they_stand_for() -> None:
+    """A PDF's "⼯业⽤碳化硅⾦属" is found by a need that says 工业用碳化硅金属."""
+    assert tokenize("⼯业⽤碳化硅⾦属封装") == tokenize("工业用碳化硅金属封装")
+    assert normalize("⼯业⽤ Ｘ") == "工业用 x"  # with the other folds, one code point for one
