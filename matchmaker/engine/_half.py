@@ -21,7 +21,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._jit import compiled, on_every_core
+from ._jit import compiled, rows_times_dense
 
 UNBIAS = np.float32(2.0**112)  # 2^(127 - 15): float32's exponent bias over half's
 
@@ -61,13 +61,4 @@ def _rows_times_half(indptr: Any, indices: Any, data: Any, bits: Any, out: Any, 
 def half_matmul(matrix: Any, bits: Any) -> Any:
     """``matrix @ float32(halves)`` (float32) for a CSR `matrix` and the halves' bits (uint16, C
     order), on every core: the same floats as SciPy's float32 product with the float32 copy."""
-    matrix = matrix.tocsr().astype(np.float32, copy=False)
-    n = matrix.shape[0]
-    out = np.zeros((n, bits.shape[1]), dtype=np.float32)
-
-    def block(ab: tuple[int, int]) -> None:
-        _rows_times_half(matrix.indptr, matrix.indices, matrix.data, bits, out[ab[0] : ab[1]], ab[0], ab[1])
-
-    # A few rows (an outcome just saved) are not worth a thread pool.
-    on_every_core(block, n, 1 if n < 1000 else None)
-    return out
+    return rows_times_dense(_rows_times_half, matrix.tocsr().astype(np.float32, copy=False), bits, np.float32)

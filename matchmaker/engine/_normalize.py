@@ -38,12 +38,14 @@ def _han_look_alikes() -> dict[int, int]:
     """Code points NFKC folds onto one unified Han character: the Kangxi radicals (PDF text
     extraction often gives "⼯程" for 工程, and they look the same on screen), the CJK radicals that
     have such a form, and the compatibility ideographs (豈 U+F900 is 豈 U+8C48). One code point
-    for one keeps offsets valid; a fold onto a character outside the ranges above is left out."""
+    for one keeps offsets valid; a fold onto a character outside extension A and the unified
+    ideographs (a few land in extension B, which nothing here counts as Han) is left out."""
     import unicodedata
 
     folds = {}
     for code in (*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00)):
         folded = unicodedata.normalize("NFKC", chr(code))
+        # _HAN_RANGES[:2]: extension A and the unified ideographs, not the compatibility block.
         if len(folded) == 1 and any(first <= ord(folded) <= last for first, last in _HAN_RANGES[:2]):
             folds[code] = ord(folded)
     return folds
@@ -52,7 +54,7 @@ def _han_look_alikes() -> dict[int, int]:
 # One code point for another, before the case and the script: full-width ASCII, the ideographic
 # space, and Han look-alikes.
 _FOLDS = {0x3000: 0x20, **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, **_han_look_alikes()}
-_FULL_WIDTH = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_FOLDS)) + "]")
+_FOLDABLE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_FOLDS)) + "]")
 
 
 def _opencc(config: str = _OPENCC_CONFIG) -> Any:
@@ -148,7 +150,7 @@ def _is_simplified_form(ch: str) -> bool:
     return bool(_opencc("s2t").convert(ch) != ch)
 
 
-def _half_width(match: re.Match[str]) -> str:
+def _fold(match: re.Match[str]) -> str:
     return chr(_FOLDS[ord(match.group())])
 
 
@@ -201,7 +203,7 @@ def normalize(text: str) -> str:
     """
     if not text:
         return ""
-    folded = _FULL_WIDTH.sub(_half_width, text).lower()
+    folded = _FOLDABLE.sub(_fold, text).lower()
     if len(folded) != len(text):
         folded = "".join(_width_and_case(ch) for ch in text)
     # Simplified text is left alone: its output is then Simplified, which also makes the function idempotent.

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._jit import compiled, on_every_core, take
+from ._jit import compiled, rows_times_dense, take
 from ._vectors import document_frequencies
 
 
@@ -43,15 +43,7 @@ def threaded_matmul(matrix: Any, dense: Any, threads: int | None = None) -> Any:
     dtype = np.result_type(matrix.dtype, dense.dtype)
     if matrix.dtype != dtype:
         matrix = matrix.astype(dtype)
-    dense = np.ascontiguousarray(dense, dtype=dtype)
-    n = matrix.shape[0]
-    out = np.zeros((n, dense.shape[1]), dtype=dtype)
-
-    def block(ab: tuple[int, int]) -> None:
-        _rows_times_dense(matrix.indptr, matrix.indices, matrix.data, dense, out[ab[0] : ab[1]], ab[0], ab[1])
-
-    on_every_core(block, n, 1 if n < 1000 else threads)
-    return out
+    return rows_times_dense(_rows_times_dense, matrix, np.ascontiguousarray(dense, dtype=dtype), dtype, threads)
 
 
 _CHOLESKY_QR_MAX_CONDITION = 1e4

@@ -94,7 +94,7 @@ def test_use_lexicon_switches_the_process_wide_lexicon(engine_lexicon: Lexicon) 
 def test_normalising_converts_each_clause_as_it_would_alone(text: str) -> None:
     from matchmaker.engine import _normalize
 
-    folded = _normalize._FULL_WIDTH.sub(_normalize._half_width, text).lower()
+    folded = _normalize._FOLDABLE.sub(_normalize._fold, text).lower()
     clauses = "".join(_normalize._convert_clause(m.group()) for m in _normalize._CLAUSE.finditer(folded))
     assert normalize(text) == clauses and len(clauses) == len(text)
     assert normalize(text) != folded  # it was Traditional, and it was converted
